@@ -106,7 +106,10 @@ class Runtime:
         p = self.cmd("state", cid)
         if p.returncode != 0:
             return None
-        return json.loads(p.stdout)
+        try:
+            return json.loads(p.stdout)
+        except ValueError:  # a broken runtime: treat as "no state"
+            return None
 
     def status(self, cid):
         s = self.state(cid)
