@@ -133,6 +133,10 @@ struct MountOptions {
 };
 Result<MountOptions> parse_mount_options(const std::vector<std::string>& options);
 Result<int> capability_number(const std::string& name);  // "CAP_SYS_ADMIN" -> 21
+// The name of capability `number` ("CAP_CHOWN" for 0), empty past the last one.
+std::string capability_name(int number);
+// Every mount option parse_mount_options understands (for `arca features`).
+std::vector<std::string> mount_option_names();
 Result<int> rlimit_number(const std::string& name);      // "RLIMIT_NOFILE" -> 7
 Result<int> namespace_flag(const std::string& type);     // "network" -> CLONE_NEWNET
 // "net.ipv4.ip_forward" -> ok when namespaced in the given clone flags, else an error.
@@ -140,5 +144,26 @@ Status check_sysctl(const std::string& key, int clone_flags, bool joins_net, boo
                     bool joins_uts);
 std::string id_map_text(const std::vector<spec::IdMapping>& mappings);
 std::vector<DeviceNode> default_devices();
+
+// Added by the plan layer: the sections make_launch is built from, exposed for tests.
+// Each fills its part of *launch; errors already carry the JSON pointer.
+// Lexical clean that collapses "//", "/./" and trailing slashes but keeps ".." (the rootfs
+// layer resolves it safely against the real tree).
+std::string clean_path(const std::string& path);
+// "rshared" -> MS_SHARED|MS_REC; error for anything that is not a propagation name.
+Result<unsigned long> propagation_flags(const std::string& name);
+Status plan_namespaces(const spec::Config& config, Launch* launch);
+// Rootfs, mounts and dev_is_tmpfs.
+Status plan_filesystem(const spec::Config& config, const std::string& bundle, Launch* launch);
+// Needs plan_filesystem first (dev_is_tmpfs).
+Status plan_devices(const spec::Config& config, Launch* launch);
+// Sysctls, hostname and domainname; needs plan_namespaces first (all depend on them).
+Status plan_sysctls(const spec::Config& config, Launch* launch);
+Status plan_process(const spec::Config& config, Launch* launch);
+// Every name capability_number accepts, in capability-number order (for `arca features`).
+std::vector<std::string> capability_names();
+// Every mount option parse_mount_options understands itself (flags, propagation, "rro",
+// "tmpcopyup"), sorted; anything else is passed to the filesystem as data.
+std::vector<std::string> mount_option_names();
 
 }  // namespace arca::plan
