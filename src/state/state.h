@@ -16,6 +16,8 @@
 
 namespace arca::state {
 
+// Note: this enum shadows arca::Status (Result<void>) inside this namespace, so functions
+// here that can fail spell their return type arca::Status.
 enum class Status { creating, created, running, paused, stopped };
 const char* to_string(Status status);
 
@@ -41,7 +43,7 @@ Result<Record> record_from_json(const nlohmann::json& j);
 nlohmann::json oci_state(const Record& record, Status status);
 
 // Container ids: 1..1024 characters of [A-Za-z0-9_.+-], not "." or "..".
-Status validate_id(const std::string& id);
+arca::Status validate_id(const std::string& id);
 
 // The status a record implies right now: creating while create runs; created while init
 // waits on the exec fifo; running while init lives; stopped when init is gone (or its pid
@@ -64,11 +66,11 @@ class StateDir {
   int fd() const { return dir_.get(); }
   std::string exec_fifo_path() const { return path_ + "/exec.fifo"; }
 
-  Status lock();  // exclusive, blocking
+  arca::Status lock();  // exclusive, blocking
   Result<Record> load() const;
-  Status save(const Record& record) const;  // atomic
+  arca::Status save(const Record& record) const;  // atomic
   // Removes the state dir and everything in it (it holds only plain files and a fifo).
-  Status remove();
+  arca::Status remove();
 
  private:
   std::string path_;
@@ -80,6 +82,9 @@ class StateDir {
 Result<std::vector<std::string>> list_ids(const std::string& root);
 
 // Writes `content` to `path` atomically (temp file in the same dir + rename).
-Status write_file_atomic(const std::string& path, const std::string& content, mode_t mode);
+arca::Status write_file_atomic(const std::string& path, const std::string& content, mode_t mode);
+
+// The current UTC time as RFC 3339 with nanoseconds: "2026-11-29T18:54:10.123456789Z".
+std::string now_rfc3339();
 
 }  // namespace arca::state
