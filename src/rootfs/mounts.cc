@@ -77,7 +77,16 @@ Result<UniqueFd> bind_mount(const plan::MountStep& step) {
   // detached clone before it becomes visible. "ro" covers the top mount only (as with
   // mount(2)); "rro" makes every submount read-only as well.
   if (step.recursive_readonly) ARCA_TRY(set_attrs(mnt.get(), {MOUNT_ATTR_RDONLY, 0}, true));
-  ARCA_TRY(set_attrs(mnt.get(), mount_attrs(step.flags, step.clear_flags), false));
+  MountAttrs attrs = mount_attrs(step.flags, step.clear_flags);
+  auto st = set_attrs(mnt.get(), attrs, false);
+  if (!st && st.error().code() == EPERM && (attrs.clear & ~MOUNT_ATTR__ATIME)) {
+    // In a user namespace the flags a source mount came with (nosuid, nodev, ro, ...)
+    // are locked and clearing them is EPERM; "rw"/"suid"/... then mean "do not add",
+    // which is also how runc treats them (it re-applies the locked flags).
+    attrs.clear &= MOUNT_ATTR__ATIME;
+    st = set_attrs(mnt.get(), attrs, false);
+  }
+  if (!st) return std::move(st).error();
   return mnt;
 }
 

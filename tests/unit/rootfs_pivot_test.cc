@@ -123,5 +123,26 @@ TEST_F(RootfsPivot, DeviceBindFallbackInUserNamespace) {
             "");
 }
 
+TEST_F(RootfsPivot, BindKeepsLockedFlagsInUserNamespace) {
+  plan::MountStep bind;
+  bind.source = "/proc";  // nosuid,nodev,noexec on the host: locked in a user namespace
+  bind.fstype = "bind";
+  bind.destination = "/hostproc";
+  bind.bind = true;
+  bind.flags = MS_BIND;
+  bind.clear_flags = MS_NOSUID | MS_NODEV;  // "suid", "dev"
+  launch_.mounts = {bind};
+  EXPECT_EQ(run_isolated(
+                [&]() -> std::string {
+                  launch_.new_user_ns = true;
+                  auto st = prepare_root(launch_);
+                  if (st.ok()) st = mount_all(launch_);
+                  if (!st.ok()) return st.error().render();
+                  return access((rootfs_ / "hostproc/self").c_str(), F_OK) == 0 ? "" : "not bound";
+                },
+                /*user_ns=*/true),
+            "");
+}
+
 }  // namespace
 }  // namespace arca::rootfs

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace arca::rootfs::testing {
 
@@ -41,21 +42,31 @@ inline void write_file(const std::string& path, const std::string& text) {
 
 inline bool is_empty_dir(const std::string& path) { return std::filesystem::is_empty(path); }
 
-// Confines the child: a tmpfs root holding binds of /proc, /dev and /sys (read-only) and
-// /tmp (where the test directories live), then chroot. Should the code under test ever
-// resolve a container path against the real root again, what it creates lands in this
-// throwaway tmpfs instead of on the machine running the tests.
-inline std::string enter_sandbox(const std::string& dir) {
+// Confines the child: a tmpfs root holding binds of /proc, /sys, /dev (read-only, and
+// nosuid so that a user namespace sees locked flags) and /tmp (where the test
+// directories live). Should the code under test ever resolve a container path against
+// the real root again, what it creates lands in this throwaway tmpfs instead of on the
+// machine running the tests. The chroot comes separately (a chrooted process cannot
+// create a user namespace).
+inline std::string build_sandbox(const std::string& dir) {
   if (mount("tmpfs", dir.c_str(), "tmpfs", 0, "mode=755") < 0) return "sandbox tmpfs failed";
-  for (const char* sub : {"/proc", "/dev", "/sys", "/tmp"}) {
+  const std::pair<const char*, unsigned long> binds[] = {
+      {"/proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC},
+      {"/sys", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC},
+      {"/dev", MS_RDONLY | MS_NOSUID},
+      {"/tmp", 0}};
+  for (auto [sub, flags] : binds) {
     std::string to = dir + sub;
     if (mkdir(to.c_str(), 0755) < 0) return "sandbox mkdir failed";
     if (mount(sub, to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) return "sandbox bind";
-    unsigned long ro = std::string(sub) == "/tmp" ? 0 : MS_RDONLY;
-    if (ro && mount(nullptr, to.c_str(), nullptr, MS_BIND | MS_REMOUNT | ro, nullptr) < 0) {
-      return "sandbox remount read-only failed";
+    if (flags && mount(nullptr, to.c_str(), nullptr, MS_BIND | MS_REMOUNT | flags, nullptr) < 0) {
+      return "sandbox remount failed";
     }
   }
+  return "";
+}
+
+inline std::string enter_sandbox(const std::string& dir) {
   if (chroot(dir.c_str()) < 0 || chdir("/") < 0) return "sandbox chroot failed";
   return "";
 }
@@ -85,6 +96,7 @@ inline std::string run_isolated(const std::function<std::string()>& fn, bool use
       msg = "unshare(CLONE_NEWNS) failed";
     } else if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
       msg = "make / rprivate failed";
+    } else if (msg = build_sandbox(sandbox.path()); !msg.empty()) {
     } else if (msg = user_ns ? enter_user_ns() : ""; msg.empty()) {
       msg = enter_sandbox(sandbox.path());
       if (msg.empty()) msg = fn();
