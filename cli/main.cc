@@ -1,1 +1,75 @@
-int main() { return 0; }
+// arca: an OCI container runtime with runc's command line.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "base/log.h"
+#include "verbs.h"
+
+namespace arca::cli {
+
+std::string op(const char* verb, const std::string& id) {
+  return std::string(verb) + " " + quote(id);
+}
+
+namespace {
+
+int report(const Error& error) {
+  std::string line = error.render();
+  log::error(line);
+  fprintf(stderr, "arca: %s\n", line.c_str());
+  return 1;
+}
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"arca: an OCI container runtime (runc-compatible command line)", "arca"};
+  app.set_version_flag("-v,--version",
+                       std::string("arca version ") + ARCA_VERSION + "\nspec: 1.2.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  app.add_option("--root", g.root, "state directory for containers")->capture_default_str();
+  app.add_option("--log", g.log, "log file (default: stderr)");
+  app.add_option("--log-format", g.log_format, "log format: text or json")->capture_default_str();
+  app.add_flag("--debug", g.debug, "log debug messages");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver");
+  app.add_option("--rootless", g.rootless, "ignored; accepted for runc compatibility");
+  app.add_option("--criu", "ignored; accepted for runc compatibility");
+
+  Action action;
+  add_spec(app, g, action);
+  add_create_and_run(app, g, action);
+  add_start(app, g, action);
+  add_state_and_list(app, g, action);
+  add_kill(app, g, action);
+  add_delete(app, g, action);
+  add_features(app, g, action);
+  add_unimplemented(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fprintf(stderr, "arca: %s\n", e.what());
+    return 2;
+  }
+  auto format = log::parse_format(g.log_format);
+  if (!format) return report(format.error());
+  if (auto configured = log::configure(g.log, *format, g.debug); !configured) {
+    return report(configured.error());
+  }
+  if (!action) return report(Error::invalid("no command given"));
+  auto status = action();
+  if (!status) return report(status.error());
+  return *status;
+}
+
+}  // namespace
+}  // namespace arca::cli
+
+int main(int argc, char** argv) { return arca::cli::run_main(argc, argv); }

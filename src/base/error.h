@@ -39,7 +39,7 @@ class Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -80,9 +80,9 @@ std::string quote(const std::string& s);
 }  // namespace arca
 
 // Propagates a failed Result/Status from the enclosing function.
-#define ARCA_TRY(expr)                                \
-  do {                                                \
-    auto arca_try_result_ = (expr);                   \
+#define ARCA_TRY(expr)                                                 \
+  do {                                                                 \
+    auto arca_try_result_ = (expr);                                    \
     if (!arca_try_result_) return std::move(arca_try_result_).error(); \
   } while (0)
 
@@ -90,7 +90,7 @@ std::string quote(const std::string& s);
 #define ARCA_CONCAT_INNER(a, b) a##b
 #define ARCA_CONCAT(a, b) ARCA_CONCAT_INNER(a, b)
 #define ARCA_ASSIGN(lhs, expr) ARCA_ASSIGN_IMPL(ARCA_CONCAT(arca_assign_, __LINE__), lhs, expr)
-#define ARCA_ASSIGN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                     \
+#define ARCA_ASSIGN_IMPL(tmp, lhs, expr)   \
+  auto tmp = (expr);                       \
   if (!tmp) return std::move(tmp).error(); \
   lhs = std::move(tmp).value()

@@ -133,10 +133,6 @@ struct MountOptions {
 };
 Result<MountOptions> parse_mount_options(const std::vector<std::string>& options);
 Result<int> capability_number(const std::string& name);  // "CAP_SYS_ADMIN" -> 21
-// The name of capability `number` ("CAP_CHOWN" for 0), empty past the last one.
-std::string capability_name(int number);
-// Every mount option parse_mount_options understands (for `arca features`).
-std::vector<std::string> mount_option_names();
 Result<int> rlimit_number(const std::string& name);      // "RLIMIT_NOFILE" -> 7
 Result<int> namespace_flag(const std::string& type);     // "network" -> CLONE_NEWNET
 // "net.ipv4.ip_forward" -> ok when namespaced in the given clone flags, else an error.

@@ -1,0 +1,53 @@
+#include "bundle.h"
+
+#include <climits>
+#include <cstdlib>
+
+#include "base/log.h"
+#include "spec/parse.h"
+#include "validate/validate.h"
+
+namespace arca::cli {
+
+namespace {
+
+Status refuse_unimplemented(const spec::Config& c) {
+  if (c.process.terminal) {
+    return Error::invalid("config.json: /process/terminal: terminals are not supported yet");
+  }
+  if (c.linux.seccomp) {
+    return Error::invalid("config.json: /linux/seccomp: seccomp is not supported yet");
+  }
+  if (!c.hooks.empty()) return Error::invalid("config.json: /hooks: hooks are not supported yet");
+  if (!c.process.apparmor_profile.empty()) {
+    return Error::invalid("config.json: /process/apparmorProfile: AppArmor is not supported yet");
+  }
+  if (!c.process.selinux_label.empty() || !c.linux.mount_label.empty()) {
+    return Error::invalid("config.json: SELinux labels are not supported yet");
+  }
+  if (c.linux.resources && !c.linux.resources->empty()) {
+    log::warn("config.json: /linux/resources: control groups are not applied yet; ignored");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Bundle> load_bundle(const std::string& dir) {
+  Bundle b;
+  std::string given = dir.empty() ? "." : dir;
+  char resolved[PATH_MAX];
+  if (realpath(given.c_str(), resolved) == nullptr) return Error::os("bundle " + quote(given));
+  b.dir = resolved;
+  ARCA_ASSIGN(b.config, spec::load_config(b.dir));
+  if (auto valid = validate::validate_config(b.config, b.dir); !valid) {
+    return std::move(valid).error().context("config.json");
+  }
+  ARCA_TRY(refuse_unimplemented(b.config));
+  auto launch = plan::make_launch(b.config, b.dir);
+  if (!launch) return std::move(launch).error().context("config.json");
+  b.launch = std::move(launch).value();
+  return b;
+}
+
+}  // namespace arca::cli

@@ -1,0 +1,68 @@
+#include "signals.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "linux/syscalls.h"
+
+namespace arca::cli {
+
+namespace {
+
+Result<UniqueFd> open_init(const state::Record& record) {
+  if (record.pid <= 0) return Error(ESRCH, "container init");
+  auto fd = linux_sys::pidfd_open(record.pid);
+  if (!fd) return Error(ESRCH, "container init");
+  // Checked after the pidfd exists: from here on the pid cannot be recycled under us.
+  if (state::process_start_time(record.pid) != record.start_time) {
+    return Error(ESRCH, "container init");
+  }
+  return fd;
+}
+
+ino_t pid_ns_inode(pid_t pid) {
+  struct stat st;
+  std::string path = pid == 0 ? "/proc/self/ns/pid" : "/proc/" + std::to_string(pid) + "/ns/pid";
+  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+}  // namespace
+
+Status signal_init(const state::Record& record, int sig) {
+  ARCA_ASSIGN(UniqueFd fd, open_init(record));
+  if (linux_sys::pidfd_send_signal(fd.get(), sig) != 0) return Error::os("signal init");
+  return {};
+}
+
+Status signal_all(const state::Record& record, int sig) {
+  ARCA_ASSIGN(UniqueFd init, open_init(record));
+  ino_t ns = pid_ns_inode(record.pid);
+  if (ns != 0 && ns != pid_ns_inode(0)) {
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) return Error::os("open /proc");
+    while (dirent* e = readdir(proc)) {
+      pid_t pid = atoi(e->d_name);
+      if (pid <= 0 || pid == record.pid || pid_ns_inode(pid) != ns) continue;
+      kill(pid, sig);  // best effort: processes come and go while we scan
+    }
+    closedir(proc);
+  }
+  if (linux_sys::pidfd_send_signal(init.get(), sig) != 0 && errno != ESRCH) {
+    return Error::os("signal init");
+  }
+  return {};
+}
+
+Status kill_and_wait(const state::Record& record) {
+  auto init = open_init(record);
+  if (!init) return {};  // already gone
+  ARCA_TRY(signal_all(record, SIGKILL));
+  return linux_sys::wait_pidfd_exit(init->get());
+}
+
+}  // namespace arca::cli

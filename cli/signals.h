@@ -1,0 +1,20 @@
+// Signalling a container's processes without racing pid reuse.
+#pragma once
+
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "state/state.h"
+
+namespace arca::cli {
+
+// Sends `sig` to the init recorded in `record` through a pidfd whose start time was
+// checked, so a recycled pid is never signalled. ESRCH when it is already gone.
+Status signal_init(const state::Record& record, int sig);
+// Sends `sig` to every process in the init's pid namespace (when it has its own), init
+// last, or only to init otherwise.
+Status signal_all(const state::Record& record, int sig);
+// SIGKILLs everything of the container and waits until the init is gone.
+Status kill_and_wait(const state::Record& record);
+
+}  // namespace arca::cli

@@ -1,0 +1,126 @@
+// create and run.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "bundle.h"
+#include "process/launcher.h"
+#include "state/state.h"
+#include "verbs.h"
+
+namespace arca::cli {
+
+namespace {
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle;
+  std::string pid_file;
+  std::string console_socket;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+  bool detach = false;
+  bool keep = false;
+};
+
+void add_common(CLI::App* sub, CreateOptions& o) {
+  sub->add_option("id", o.id, "container id")->required();
+  sub->add_option("-b,--bundle", o.bundle, "bundle directory (default: current directory)");
+  sub->add_option("--pid-file", o.pid_file, "write the init's pid to this file");
+  sub->add_option("--console-socket", o.console_socket, "unix socket for the pty master");
+  sub->add_flag("--no-pivot", o.no_pivot, "use MS_MOVE + chroot instead of pivot_root");
+  sub->add_flag("--no-new-keyring", o.no_new_keyring, "keep the caller's session keyring");
+  sub->add_option("--preserve-fds", o.preserve_fds, "pass this many fds beyond stdio")
+      ->check(CLI::NonNegativeNumber);
+}
+
+// systemd socket activation: LISTEN_FDS fds after stdio pass through, as runc does.
+void add_listen_fds(plan::Launch& launch, int& preserve_fds) {
+  const char* listen = getenv("LISTEN_FDS");
+  if (listen == nullptr) return;
+  int n = atoi(listen);
+  if (n <= 0) return;
+  preserve_fds += n;
+  launch.env.push_back(std::string("LISTEN_FDS=") + listen);
+  launch.env.push_back("LISTEN_PID=1");
+}
+
+sigset_t forwarded_signals() {
+  sigset_t set;
+  sigfillset(&set);
+  // Not forwarded: child bookkeeping, window changes (no terminal yet), and signals
+  // that only make sense synchronously for arca itself.
+  for (int sig : {SIGCHLD, SIGWINCH, SIGURG, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS,
+                  SIGABRT, SIGKILL, SIGSTOP}) {
+    sigdelset(&set, sig);
+  }
+  return set;
+}
+
+Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
+  if (!o.console_socket.empty()) {
+    return Error::invalid("--console-socket: terminals are not supported yet");
+  }
+  ARCA_TRY(state::validate_id(o.id));
+  ARCA_ASSIGN(Bundle bundle, load_bundle(o.bundle));
+  int preserve = o.preserve_fds;
+  add_listen_fds(bundle.launch, preserve);
+
+  process::CreateRequest request;
+  request.root = g.root;
+  request.id = o.id;
+  request.bundle = bundle.dir;
+  request.config = &bundle.config;
+  request.launch = &bundle.launch;
+  request.pid_file = o.pid_file;
+  request.no_pivot = o.no_pivot;
+  request.new_keyring = !o.no_new_keyring;
+  request.preserve_fds = preserve;
+  request.start_now = run;
+  sigset_t forwarded = forwarded_signals();
+  sigset_t blocked = forwarded;
+  sigaddset(&blocked, SIGCHLD);  // sigwaitinfo only sees blocked signals
+  // Block before clone so no signal is lost between clone and the wait loop; the
+  // child restores the original mask first thing.
+  sigprocmask(SIG_BLOCK, run && !o.detach ? &blocked : nullptr, &request.original_mask);
+  ARCA_ASSIGN(process::Created created, process::create_container(request));
+  if (!run || o.detach) return 0;
+
+  auto status = process::wait_forwarding(created.pid, forwarded);
+  if (!o.keep) {
+    if (auto dir = state::StateDir::open(g.root, o.id)) (void)dir->remove();
+  }
+  return status;
+}
+
+}  // namespace
+
+void add_create_and_run(CLI::App& app, Globals& g, Action& action) {
+  static CreateOptions create;
+  auto* c = app.add_subcommand("create", "create a container (its init waits for `start`)");
+  add_common(c, create);
+  c->callback([&] {
+    action = [&]() -> Result<int> {
+      auto r = create_or_run(g, create, false);
+      if (!r) return std::move(r).error().context(op("create", create.id));
+      return r;
+    };
+  });
+
+  static CreateOptions run;
+  auto* r = app.add_subcommand("run", "create and start a container, wait for it to exit");
+  add_common(r, run);
+  r->add_flag("-d,--detach", run.detach, "do not wait for the container");
+  r->add_flag("--keep", run.keep, "keep the container's state after it exits");
+  r->callback([&] {
+    action = [&]() -> Result<int> {
+      auto res = create_or_run(g, run, true);
+      if (!res) return std::move(res).error().context(op("run", run.id));
+      return res;
+    };
+  });
+}
+
+}  // namespace arca::cli

@@ -1,0 +1,53 @@
+// features: what this build implements, as runtime-spec features.md describes.
+#include <cstdio>
+
+#include "plan/launch.h"
+#include "verbs.h"
+
+namespace arca::cli {
+
+namespace {
+
+nlohmann::json features() {
+  nlohmann::json caps = nlohmann::json::array();
+  for (const auto& name : plan::capability_names()) caps.push_back(name);
+  return {
+      {"ociVersionMin", "1.0.0"},
+      {"ociVersionMax", "1.2.0"},
+      {"hooks", nlohmann::json::array()},
+      {"mountOptions", plan::mount_option_names()},
+      {"linux",
+       {
+           {"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"}},
+           {"capabilities", caps},
+           {"cgroup",
+            {{"v1", false},
+             {"v2", false},
+             {"systemd", false},
+             {"systemdUser", false},
+             {"rdma", false}}},
+           {"seccomp", {{"enabled", false}}},
+           {"apparmor", {{"enabled", false}}},
+           {"selinux", {{"enabled", false}}},
+           {"intelRdt", {{"enabled", false}}},
+           {"mountExtensions", {{"idmap", {{"enabled", false}}}}},
+       }},
+      {"annotations",
+       {{"org.opencontainers.runtime.name", "arca"},
+        {"org.opencontainers.runtime.version", ARCA_VERSION}}},
+  };
+}
+
+}  // namespace
+
+void add_features(CLI::App& app, Globals&, Action& action) {
+  auto* sub = app.add_subcommand("features", "print the features this runtime implements");
+  sub->callback([&] {
+    action = []() -> Result<int> {
+      printf("%s\n", features().dump(2).c_str());
+      return 0;
+    };
+  });
+}
+
+}  // namespace arca::cli

@@ -1,0 +1,31 @@
+// Thin wrappers over the syscalls glibc 2.36 does not wrap, and small file helpers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace arca::linux_sys {
+
+// clone3 without a new stack: behaves like fork() with namespace flags. Returns 0 in the
+// child, the child's pid in the parent. `pidfd` (optional) receives a pidfd of the child.
+Result<pid_t> clone3_fork(uint64_t flags, int* pidfd = nullptr, int cgroup_fd = -1);
+Result<UniqueFd> pidfd_open(pid_t pid);
+int pidfd_send_signal(int pidfd, int sig);
+// Blocks until the process behind the pidfd has exited (it need not be our child).
+Status wait_pidfd_exit(int pidfd);
+
+// setns on the namespace file at `path`; `nstype` is the CLONE_NEW* flag (0: any).
+Status setns_path(const std::string& path, int nstype, const std::string& type_name);
+
+// Writes all of `data` to an already-existing file (procfs, sysfs): open O_WRONLY.
+Status write_existing(const std::string& path, const std::string& data);
+Status write_existing_at(int dirfd, const std::string& path, const std::string& data);
+// Reads a whole (small) file.
+Result<std::string> read_file(const std::string& path);
+
+}  // namespace arca::linux_sys

@@ -1,0 +1,150 @@
+#include "process/init.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "linux/syscalls.h"
+#include "process/init_steps.h"
+#include "rootfs/rootfs.h"
+#include "security/credentials.h"
+
+namespace arca::process {
+
+namespace {
+
+using StepFn = Status (*)(const InitOptions&);
+struct Step {
+  const char* name;  // for the error context when the step's own message is not enough
+  StepFn run;
+};
+
+// The checklist. Ordering constraints:
+// - the rootfs is set up while still root with every capability (mounts, mknod);
+// - sysctls are written after pivot_root, through the container's own procfs;
+// - rlimits before dropping capabilities (raising a hard limit needs CAP_SYS_RESOURCE);
+// - no_new_privs and the user/capability switch last, so nothing after them needs
+//   privileges but execve itself.
+const Step kChecklist[] = {
+    {"namespaces",
+     [](const InitOptions& o) {
+       return o.joined_in_intermediate ? Status() : steps::join_namespaces(*o.launch, false);
+     }},
+    {"keyring",
+     [](const InitOptions& o) { return o.new_keyring ? steps::join_session_keyring() : Status(); }},
+    {"rootfs", [](const InitOptions& o) { return rootfs::prepare_root(*o.launch); }},
+    {"mounts", [](const InitOptions& o) { return rootfs::mount_all(*o.launch); }},
+    {"devices", [](const InitOptions& o) { return rootfs::create_devices(*o.launch); }},
+    {"pivot_root", [](const InitOptions& o) { return rootfs::enter_root(*o.launch, o.no_pivot); }},
+    {"rootfs", [](const InitOptions& o) { return rootfs::finish_root(*o.launch); }},
+    {"identity", [](const InitOptions& o) { return steps::set_identity(*o.launch); }},
+    {"sysctl", [](const InitOptions& o) { return steps::apply_sysctls(*o.launch); }},
+    {"rlimits", [](const InitOptions& o) { return steps::apply_rlimits(*o.launch); }},
+    {"personality", [](const InitOptions& o) { return steps::apply_personality(*o.launch); }},
+    {"cwd", [](const InitOptions& o) { return steps::change_dir(*o.launch, false); }},
+    {"no_new_privileges",
+     [](const InitOptions& o) { return steps::set_no_new_privileges(*o.launch); }},
+    {"user",
+     [](const InitOptions& o) {
+       return security::switch_user_and_caps(*o.launch,
+                                             o.launch->uid_map.empty() || geteuid() == 0);
+     }},
+    {"cwd", [](const InitOptions& o) { return steps::change_dir(*o.launch, true); }},
+    {"umask", [](const InitOptions& o) { return steps::apply_umask(*o.launch); }},
+};
+
+void check(const SyncChannel& channel, Status status) {
+  if (!status) fail(channel, status.error());
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// After kReady the parent answers kAck once state.json says "created". End-of-file
+// means arca died before that: leave nothing running.
+bool wait_for_ack(const SyncChannel& channel) {
+  auto ack = channel.receive();
+  if (!ack || ack->type != MsgType::kAck) _exit(1);
+  return ack->value != 0;  // start right away (`run`)
+}
+
+}  // namespace
+
+void fail(const SyncChannel& channel, const Error& error) {
+  Message m{MsgType::kError, error.code(), 0, error.message()};
+  (void)channel.send(m);
+  _exit(1);
+}
+
+void run_init(const InitOptions& options) {
+  const SyncChannel& channel = *options.channel;
+  const plan::Launch& launch = *options.launch;
+  // Nothing in the container may ptrace us or open /proc/1/exe while we are still arca
+  // (CVE-2019-5736 class); execve of the container process resets this.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  check(channel, steps::reset_signals(options.original_mask));
+  if (launch.new_user_ns && !options.joined_in_intermediate) {
+    check(channel, steps::wait_for_id_maps(channel));
+    check(channel, steps::become_root_in_userns());
+  }
+  for (const Step& step : kChecklist) check(channel, step.run(options));
+
+  auto exe = steps::find_executable(launch);
+  if (!exe) fail(channel, exe.error());
+  std::vector<char*> argv = c_strings(launch.args);
+  std::vector<char*> envp = c_strings(launch.env);
+  int sync_fd = channel.fd();
+  int fifo_fd = options.exec_fifo_fd;
+  check(channel, steps::close_fds_on_exec(options.preserve_fds, &sync_fd, &fifo_fd));
+  SyncChannel moved{UniqueFd(sync_fd)};
+  check(moved, moved.send({MsgType::kReady, 0, 0, {}}));
+  bool start_now = wait_for_ack(moved);
+  if (!start_now) {
+    auto started = steps::wait_for_start(fifo_fd);
+    if (!started) _exit(1);
+  }
+  execve(exe->c_str(), argv.data(), envp.data());
+  // The parent may be gone (create returned): the container's stderr is all we have.
+  std::string msg = "arca: exec " + quote(launch.args[0]) + ": " + strerror(errno) + "\n";
+  ssize_t ignored = write(STDERR_FILENO, msg.data(), msg.size());
+  (void)ignored;
+  _exit(127);
+}
+
+void run_intermediate(const InitOptions& options) {
+  const SyncChannel& channel = *options.channel;
+  const plan::Launch& launch = *options.launch;
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // User namespace first: the namespaces created below must be owned by it.
+  check(channel, steps::join_namespaces(launch, true));
+  if (launch.new_user_ns) {
+    if (unshare(CLONE_NEWUSER) != 0) fail(channel, Error::os("unshare user namespace"));
+    check(channel, steps::wait_for_id_maps(channel));
+    check(channel, steps::become_root_in_userns());
+  }
+  check(channel, steps::join_namespaces(launch, false));
+  int others = launch.clone_flags & ~CLONE_NEWUSER;
+  if (others != 0 && unshare(others) != 0) fail(channel, Error::os("unshare namespaces"));
+  if (!launch.time_offsets.empty()) {
+    // Offsets can be set only before any process lives in the new time namespace, which
+    // is why the init is forked after this write.
+    check(channel, linux_sys::write_existing("/proc/self/timens_offsets", launch.time_offsets));
+  }
+  auto pid = linux_sys::clone3_fork(CLONE_PARENT);
+  if (!pid) fail(channel, Error(pid.error()).context("fork init"));
+  if (*pid == 0) {
+    InitOptions init = options;
+    init.joined_in_intermediate = true;
+    run_init(init);
+  }
+  (void)channel.send({MsgType::kInitPid, 0, *pid, {}});
+  _exit(0);
+}
+
+}  // namespace arca::process

@@ -1,0 +1,35 @@
+// The container's init before execve: a flat checklist of steps, run in the child after
+// clone(). The first failing step reports {errno, "step: reason"} over the sync channel
+// and the child exits; nothing here returns to the caller.
+#pragma once
+
+#include <signal.h>
+
+#include "plan/launch.h"
+#include "process/sync.h"
+
+namespace arca::process {
+
+struct InitOptions {
+  const plan::Launch* launch = nullptr;
+  SyncChannel* channel = nullptr;
+  int exec_fifo_fd = -1;  // read end of the exec fifo; -1 when `run` starts at once
+  int preserve_fds = 0;   // fds 3 .. 3+preserve_fds-1 pass into the container
+  bool no_pivot = false;
+  bool new_keyring = true;
+  bool joined_in_intermediate = false;  // namespaces were already joined by the middle
+  sigset_t original_mask;               // arca's signal mask before it blocked signals for `run`
+};
+
+// Runs the checklist and execs the container process, or reports and _exits.
+[[noreturn]] void run_init(const InitOptions& options);
+
+// The intermediate process (only when an existing user or pid namespace is joined, or
+// a time namespace is created): joins/creates namespaces that apply to children only,
+// forks the init with CLONE_PARENT (so arca stays its parent), reports its pid, exits.
+[[noreturn]] void run_intermediate(const InitOptions& options);
+
+// Sends {errno, text} of `error` to the parent and exits: the only way a child fails.
+[[noreturn]] void fail(const SyncChannel& channel, const Error& error);
+
+}  // namespace arca::process

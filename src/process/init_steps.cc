@@ -1,0 +1,220 @@
+#include "process/init_steps.h"
+
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "linux/syscalls.h"
+
+namespace arca::process::steps {
+
+Status reset_signals(const sigset_t& original_mask) {
+  // The container must not inherit arca's handlers or ignored signals (a caller that
+  // ignores SIGPIPE would otherwise pass that on); execve keeps SIG_IGN.
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sigaction(sig, &dfl, nullptr);  // EINVAL for the reserved RT signals is expected
+  }
+  if (sigprocmask(SIG_SETMASK, &original_mask, nullptr) != 0) return Error::os("sigprocmask");
+  return {};
+}
+
+Status wait_for_id_maps(const SyncChannel& channel) {
+  ARCA_TRY(channel.send({MsgType::kMapsRequest, 0, 0, {}}));
+  ARCA_ASSIGN(Message reply, channel.receive());
+  if (reply.type != MsgType::kMapsDone) {
+    return Error::invalid(std::string("sync: expected maps-done, got ") + to_string(reply.type));
+  }
+  return {};
+}
+
+Status become_root_in_userns() {
+  if (setresgid(0, 0, 0) != 0) return Error::os("setgid 0 in the user namespace");
+  if (setresuid(0, 0, 0) != 0) return Error::os("setuid 0 in the user namespace");
+  return {};
+}
+
+Status join_namespaces(const plan::Launch& launch, bool user) {
+  for (const auto& join : launch.joins) {
+    if ((join.clone_flag == CLONE_NEWUSER) != user) continue;
+    ARCA_TRY(linux_sys::setns_path(join.path, join.clone_flag, join.type));
+  }
+  return {};
+}
+
+Status join_session_keyring() {
+  // A fresh anonymous session keyring, so the container cannot read the caller's keys.
+  // Kernels or seccomp policies without keyrings answer ENOSYS: nothing to protect then.
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr) < 0 && errno != ENOSYS) {
+    return Error::os("join a new session keyring");
+  }
+  return {};
+}
+
+Status set_identity(const plan::Launch& launch) {
+  if (launch.hostname && sethostname(launch.hostname->data(), launch.hostname->size()) != 0) {
+    return Error::os("sethostname " + quote(*launch.hostname));
+  }
+  if (launch.domainname &&
+      setdomainname(launch.domainname->data(), launch.domainname->size()) != 0) {
+    return Error::os("setdomainname " + quote(*launch.domainname));
+  }
+  return {};
+}
+
+Status apply_sysctls(const plan::Launch& launch) {
+  if (launch.sysctls.empty()) return {};
+  // CVE-2019-16884 class: a rootfs could put something that is not procfs at /proc and
+  // redirect these writes; write only through a verified procfs, never via a symlink.
+  UniqueFd proc(open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  struct statfs fs;
+  if (!proc.valid() || fstatfs(proc.get(), &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) {
+    return Error::invalid("sysctl: /proc in the container is not a procfs mount");
+  }
+  for (const auto& s : launch.sysctls) {
+    open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_WRONLY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    std::string rel = s.path.substr(strlen("/proc/"));
+    long fd = syscall(SYS_openat2, proc.get(), rel.c_str(), &how, sizeof how);
+    if (fd < 0) return Error::os("sysctl " + quote(s.key));
+    UniqueFd file(static_cast<int>(fd));
+    if (write(file.get(), s.value.data(), s.value.size()) < 0) {
+      return Error::os("sysctl " + quote(s.key) + " = " + quote(s.value));
+    }
+  }
+  return {};
+}
+
+Status apply_rlimits(const plan::Launch& launch) {
+  for (const auto& r : launch.rlimits) {
+    rlimit lim{static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
+    if (setrlimit(static_cast<__rlimit_resource>(r.resource), &lim) != 0) {
+      return Error::os("setrlimit " + r.name);
+    }
+  }
+  return {};
+}
+
+Status apply_personality(const plan::Launch& launch) {
+  if (launch.personality && personality(*launch.personality) < 0) {
+    return Error::os("personality");
+  }
+  return {};
+}
+
+Status set_no_new_privileges(const plan::Launch& launch) {
+  if (launch.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return Error::os("prctl no_new_privs");
+  }
+  return {};
+}
+
+Status change_dir(const plan::Launch& launch, bool final_attempt) {
+  if (launch.cwd.empty()) return {};
+  if (chdir(launch.cwd.c_str()) == 0) return {};
+  // Some directories are reachable only by the configured user (root squashing on
+  // network filesystems): try again after the switch.
+  if (!final_attempt && (errno == EACCES || errno == EPERM)) return {};
+  return Error::os("chdir to cwd " + quote(launch.cwd));
+}
+
+Status apply_umask(const plan::Launch& launch) {
+  umask(launch.umask ? *launch.umask : 022);
+  return {};
+}
+
+namespace {
+std::string env_value(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& kv : env) {
+    if (kv.size() > key.size() && kv.compare(0, key.size(), key) == 0 && kv[key.size()] == '=') {
+      return kv.substr(key.size() + 1);
+    }
+  }
+  return {};
+}
+
+Status check_executable(const std::string& path, const std::string& shown) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Error::os("exec " + quote(shown));
+  if (S_ISDIR(st.st_mode)) return Error(EISDIR, "exec " + quote(shown));
+  if (access(path.c_str(), X_OK) != 0) return Error::os("exec " + quote(shown));
+  return {};
+}
+}  // namespace
+
+Result<std::string> find_executable(const plan::Launch& launch) {
+  const std::string& name = launch.args.at(0);
+  if (name.find('/') != std::string::npos) {
+    ARCA_TRY(check_executable(name, name));
+    return name;
+  }
+  std::string path = env_value(launch.env, "PATH");
+  if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (check_executable(candidate, name)) return candidate;
+    start = end + 1;
+  }
+  return Error::invalid("exec " + quote(name) + ": executable file not found in $PATH");
+}
+
+Status close_fds_on_exec(int preserve_fds, int* keep_a, int* keep_b) {
+  int floor = 3 + preserve_fds;
+  for (int* fd : {keep_a, keep_b}) {
+    if (*fd < 0 || *fd >= floor) continue;
+    int moved = fcntl(*fd, F_DUPFD_CLOEXEC, floor);
+    if (moved < 0) return Error::os("move sync fd");
+    close(*fd);
+    *fd = moved;
+  }
+  // Everything arca itself opened is O_CLOEXEC already; this catches fds inherited from
+  // arca's caller (CVE-2024-21626 class: no host fd may survive into the container).
+  if (syscall(SYS_close_range, floor, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+    return Error::os("close_range");
+  }
+  for (int fd = 3; fd < floor; ++fd) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  return {};
+}
+
+Status wait_for_start(int fifo_fd) {
+  // The fifo was opened O_RDONLY|O_NONBLOCK before any writer existed: poll reports
+  // nothing until `arca start` opens the write end and writes its byte.
+  pollfd p{fifo_fd, POLLIN, 0};
+  for (;;) {
+    int n = poll(&p, 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::os("wait for start");
+    break;
+  }
+  char byte;
+  if (read(fifo_fd, &byte, 1) != 1) return Error::invalid("exec fifo closed without start");
+  close(fifo_fd);
+  return {};
+}
+
+}  // namespace arca::process::steps

@@ -1,0 +1,43 @@
+// Parent side of create/run: state dir, clone, the sync conversation, cleanup on error.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "plan/launch.h"
+#include "spec/config.h"
+
+namespace arca::process {
+
+struct CreateRequest {
+  std::string root;  // state root (--root)
+  std::string id;
+  std::string bundle;  // absolute
+  const spec::Config* config = nullptr;
+  const plan::Launch* launch = nullptr;
+  std::string pid_file;
+  bool no_pivot = false;
+  bool new_keyring = true;
+  int preserve_fds = 0;
+  bool start_now = false;  // `run`: no exec fifo, the init execs as soon as it is ready
+  sigset_t original_mask;  // the caller's mask before it blocked signals for forwarding
+};
+
+struct Created {
+  pid_t pid = 0;
+  UniqueFd pidfd;
+};
+
+// Creates the container. On any error nothing is left behind: the state dir is removed
+// and the child (if any) is killed and reaped.
+Result<Created> create_container(const CreateRequest& request);
+
+// `run` in the foreground: waits for the init, forwarding `forwarded` signals to it.
+// Returns the exit status as a shell would: code, or 128+N when killed by signal N.
+Result<int> wait_forwarding(pid_t pid, const sigset_t& forwarded);
+
+}  // namespace arca::process

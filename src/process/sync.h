@@ -1,0 +1,89 @@
+// The sync channel between arca (parent) and the container's init (child).
+//
+// A SOCK_SEQPACKET socketpair: every send is one record, so a message is never split or
+// merged, and a peer that dies shows up as end-of-file on the other side.
+//
+//   parent (arca)                                   child (init, or the intermediate)
+//   -------------                                   ---------------------------------
+//   clone ---------------------------------------->  [intermediate only: setns user,
+//                                                     pid, ...; unshare; fork init]
+//            <---------------------------- kMapsRequest   (new user namespace)
+//   write uid_map, gid_map
+//   kMapsDone ------------------------------------>
+//            <---------------------------- kInitPid {pid} (intermediate only)
+//                                                   setup checklist (mounts, pivot,
+//                                                   hostname, rlimits, user, caps, fds)
+//            <---------------------------- kReady           or kError {step, errno, text}
+//   oom_score_adj, state.json = created, pid file
+//   kAck {start now?} ---------------------------->
+//                                                   created: wait on the exec fifo
+//                                                   execve(process.args)
+//
+// End-of-file before kReady means the child died: the parent reports it and cleans up.
+// End-of-file before kAck means the parent died: the child exits, leaving nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace arca::process {
+
+enum class MsgType : uint32_t {
+  kMapsRequest = 1,
+  kMapsDone = 2,
+  kInitPid = 3,
+  kReady = 4,
+  kError = 5,
+  kAck = 6,
+};
+
+struct Message {
+  MsgType type = MsgType::kReady;
+  int32_t err = 0;    // errno for kError
+  int64_t value = 0;  // pid for kInitPid, start flag for kAck
+  std::string text;   // kError: the child's message ("mount \"proc\" on \"/proc\"")
+};
+
+// Wire format: a fixed 16-byte header {type, err, value} followed by the text bytes.
+constexpr size_t kMaxMessage = 4096;
+std::string encode(const Message& m);
+Result<Message> decode(const char* data, size_t size);
+const char* to_string(MsgType type);
+
+class SyncChannel {
+ public:
+  SyncChannel() = default;
+  explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+  // Both ends, close-on-exec.
+  static Result<std::pair<SyncChannel, SyncChannel>> make_pair();
+
+  Status send(const Message& m) const;
+  // Blocks for the next message. End-of-file is an Error with code 0 and text "closed".
+  Result<Message> receive() const;
+  bool closed_by_peer(const Error& e) const;
+  int fd() const { return fd_.get(); }
+  UniqueFd& handle() { return fd_; }
+
+ private:
+  UniqueFd fd_;
+};
+
+// The order messages may arrive in at the parent, as data a unit test can drive.
+// expect() returns an error naming the unexpected message.
+class ParentProtocol {
+ public:
+  ParentProtocol(bool new_user_ns, bool intermediate)
+      : want_maps_(new_user_ns), want_pid_(intermediate) {}
+  Status expect(MsgType received);
+  bool ready() const { return ready_; }
+
+ private:
+  bool want_maps_;
+  bool want_pid_;
+  bool ready_ = false;
+};
+
+}  // namespace arca::process
