@@ -68,6 +68,8 @@ Result<int> list(const Globals& g, const ListOptions& o) {
     if (!c) continue;  // deleted meanwhile, or not ours
     nlohmann::json row = full_state(c->record, c->status);
     if (!row.contains("pid")) row["pid"] = 0;
+    // runc's list shows the owner's name where state shows "" for root.
+    if (row["owner"] == "") row["owner"] = "root";
     rows.push_back(std::move(row));
   }
   if (o.quiet) {

@@ -16,7 +16,9 @@ Result<pid_t> clone3_fork(uint64_t flags, int* pidfd, int cgroup_fd) {
   clone_args args;
   memset(&args, 0, sizeof args);
   args.flags = flags;
-  args.exit_signal = SIGCHLD;
+  // With CLONE_PARENT the kernel takes the exit signal from the caller and refuses
+  // one given here (EINVAL).
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
   if (pidfd != nullptr) {
     args.flags |= CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);

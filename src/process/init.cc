@@ -37,9 +37,12 @@ const Step kChecklist[] = {
     {"mounts", [](const InitOptions& o) { return rootfs::mount_all(*o.launch); }},
     {"devices", [](const InitOptions& o) { return rootfs::create_devices(*o.launch); }},
     {"pivot_root", [](const InitOptions& o) { return rootfs::enter_root(*o.launch, o.no_pivot); }},
+    // Sysctls go through the container's procfs before readonlyPaths make /proc/sys
+    // read-only.
+    {"sysctl", [](const InitOptions& o) { return steps::apply_sysctls(*o.launch); }},
     {"rootfs", [](const InitOptions& o) { return rootfs::finish_root(*o.launch); }},
     {"identity", [](const InitOptions& o) { return steps::set_identity(*o.launch); }},
-    {"sysctl", [](const InitOptions& o) { return steps::apply_sysctls(*o.launch); }},
+    {"loopback", [](const InitOptions& o) { return steps::bring_up_loopback(*o.launch); }},
     {"rlimits", [](const InitOptions& o) { return steps::apply_rlimits(*o.launch); }},
     {"personality", [](const InitOptions& o) { return steps::apply_personality(*o.launch); }},
     {"cwd", [](const InitOptions& o) { return steps::change_dir(*o.launch, false); }},
@@ -98,7 +101,9 @@ void run_init(const InitOptions& options) {
   auto exe = steps::find_executable(launch);
   if (!exe) fail(channel, exe.error());
   std::vector<char*> argv = c_strings(launch.args);
-  std::vector<char*> envp = c_strings(launch.env);
+  std::vector<std::string> env = launch.env;
+  steps::add_default_home(env, launch.uid);
+  std::vector<char*> envp = c_strings(env);
   int sync_fd = channel.fd();
   int fifo_fd = options.exec_fifo_fd;
   check(channel, steps::close_fds_on_exec(options.preserve_fds, &sync_fd, &fifo_fd));

@@ -4,12 +4,15 @@
 #include <linux/keyctl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -78,6 +81,19 @@ Status set_identity(const plan::Launch& launch) {
   return {};
 }
 
+Status bring_up_loopback(const plan::Launch& launch) {
+  if (!(launch.clone_flags & CLONE_NEWNET)) return {};
+  UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return Error::os("loopback: socket");
+  ifreq req;
+  memset(&req, 0, sizeof req);
+  strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) return Error::os("loopback: get flags");
+  req.ifr_flags |= IFF_UP;
+  if (ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) return Error::os("loopback: bring up");
+  return {};
+}
+
 Status apply_sysctls(const plan::Launch& launch) {
   if (launch.sysctls.empty()) return {};
   // CVE-2019-16884 class: a rootfs could put something that is not procfs at /proc and
@@ -127,9 +143,23 @@ Status set_no_new_privileges(const plan::Launch& launch) {
   return {};
 }
 
+namespace {
+// mkdir -p inside the container (called after pivot_root, so "/" is its root).
+void make_dirs(const std::string& path) {
+  for (size_t i = 1; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+  }
+}
+}  // namespace
+
 Status change_dir(const plan::Launch& launch, bool final_attempt) {
   if (launch.cwd.empty()) return {};
   if (chdir(launch.cwd.c_str()) == 0) return {};
+  // runc creates a missing cwd; images rely on it (WORKDIR of a path not in the image).
+  if (errno == ENOENT && !final_attempt) {
+    make_dirs(launch.cwd);
+    if (chdir(launch.cwd.c_str()) == 0) return {};
+  }
   // Some directories are reachable only by the configured user (root squashing on
   // network filesystems): try again after the switch.
   if (!final_attempt && (errno == EACCES || errno == EPERM)) return {};
@@ -159,6 +189,36 @@ Status check_executable(const std::string& path, const std::string& shown) {
   return {};
 }
 }  // namespace
+
+void add_default_home(std::vector<std::string>& env, uid_t uid) {
+  for (const auto& kv : env) {
+    if (kv.compare(0, 5, "HOME=") == 0) return;
+  }
+  std::string home = "/";
+  if (auto passwd = linux_sys::read_file("/etc/passwd")) {
+    size_t start = 0;
+    const std::string& text = *passwd;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      // name:password:uid:gid:gecos:home:shell
+      std::vector<std::string> fields;
+      size_t f = start;
+      for (size_t i = start; i <= end; ++i) {
+        if (i == end || text[i] == ':') {
+          fields.push_back(text.substr(f, i - f));
+          f = i + 1;
+        }
+      }
+      if (fields.size() >= 6 && fields[2] == std::to_string(uid) && !fields[5].empty()) {
+        home = fields[5];
+        break;
+      }
+      start = end + 1;
+    }
+  }
+  env.push_back("HOME=" + home);
+}
 
 Result<std::string> find_executable(const plan::Launch& launch) {
   const std::string& name = launch.args.at(0);

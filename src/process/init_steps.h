@@ -21,6 +21,8 @@ Status become_root_in_userns();
 Status join_namespaces(const plan::Launch& launch, bool user);
 Status join_session_keyring();
 Status set_identity(const plan::Launch& launch);  // hostname, domainname
+// A new network namespace starts with "lo" down; containers expect it up.
+Status bring_up_loopback(const plan::Launch& launch);
 Status apply_sysctls(const plan::Launch& launch);
 Status apply_rlimits(const plan::Launch& launch);
 Status apply_personality(const plan::Launch& launch);
@@ -28,6 +30,9 @@ Status set_no_new_privileges(const plan::Launch& launch);
 // chdir to cwd; before the user switch a permission error is tolerated (retried after).
 Status change_dir(const plan::Launch& launch, bool final_attempt);
 Status apply_umask(const plan::Launch& launch);
+// runc's rule: without HOME in the config, HOME is the user's home from the
+// container's /etc/passwd, or "/" when the user has no entry.
+void add_default_home(std::vector<std::string>& env, uid_t uid);
 // PATH lookup in the container's env: the path execve will be given.
 Result<std::string> find_executable(const plan::Launch& launch);
 // Moves arca's own fds above the preserved range and marks everything >= 3 + preserve

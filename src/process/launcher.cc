@@ -129,6 +129,9 @@ Result<Created> create_container(const CreateRequest& request) {
   uint64_t flags = intermediate ? 0 : static_cast<uint64_t>(launch.clone_flags);
   ARCA_ASSIGN(pid_t child, linux_sys::clone3_fork(flags, intermediate ? nullptr : &pidfd));
   if (child == 0) {
+    // The state dir fd carries create's flock: an init holding it would block every
+    // later verb on this container.
+    close(dir.fd());
     parent_end.handle().reset();
     child_main(request, child_end, fifo.release(), intermediate);
   }

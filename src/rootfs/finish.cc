@@ -56,13 +56,16 @@ Status make_readonly(int root, const std::string& path) {
 Status finish_root(const plan::Launch& launch) {
   UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return Error::os("open \"/\"");
-  for (const std::string& path : launch.masked_paths) {
-    auto st = mask(root.get(), path);
-    if (!st) return std::move(st).error().context("mask " + quote(path));
-  }
+  // Read-only paths first, masks last (as runc): a recursive read-only bind of a
+  // parent directory made after a mask would copy the mask into a second, stacked
+  // mount; masking last keeps exactly one mask on top.
   for (const std::string& path : launch.readonly_paths) {
     auto st = make_readonly(root.get(), path);
     if (!st) return std::move(st).error().context("make " + quote(path) + " read-only");
+  }
+  for (const std::string& path : launch.masked_paths) {
+    auto st = mask(root.get(), path);
+    if (!st) return std::move(st).error().context("mask " + quote(path));
   }
   if (launch.rootfs_propagation != 0 &&
       mount(nullptr, "/", nullptr, launch.rootfs_propagation, nullptr) < 0) {

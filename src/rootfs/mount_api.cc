@@ -113,7 +113,10 @@ Result<UniqueFd> new_fs_mount(const std::string& fstype, const std::string& sour
     }
   }
   // Superblock flags that mount(2) took as MS_* are plain parameters here.
-  const std::pair<unsigned long, const char*> sb_flags[] = {{MS_SYNCHRONOUS, "sync"},
+  // "ro" goes to the superblock too, as mount(2) does with MS_RDONLY (runc's masked
+  // tmpfs and read-only sysfs show "ro" in their super options).
+  const std::pair<unsigned long, const char*> sb_flags[] = {{MS_RDONLY, "ro"},
+                                                            {MS_SYNCHRONOUS, "sync"},
                                                             {MS_DIRSYNC, "dirsync"},
                                                             {MS_LAZYTIME, "lazytime"},
                                                             {MS_MANDLOCK, "mand"}};

@@ -16,8 +16,9 @@ IGNORED = {
     "mounts[].id, mounts[].parent": "mount ids depend on allocation order",
     "mounts[].optional": "peer-group numbers (shared:N, master:N) are allocated by the "
                          "kernel; only the kind (shared/master/propagate_from/unbindable) is kept",
-    "mounts[] of fstype cgroup/cgroup2: root": "the container's cgroup path is the runtime's "
-                                               "choice when cgroupsPath is omitted",
+    "mounts[] of fstype cgroup/cgroup2: root, source": "the container's cgroup path is the "
+                                                       "runtime's choice when cgroupsPath is "
+                                                       "omitted; the source name is free text",
     "mounts[] masking a file (root '/null')": "which /dev/null is bind-mounted over a masked "
                                               "file (container /dev tmpfs or host devtmpfs) is an "
                                               "implementation detail; reduced to 'masked-file'",
@@ -25,6 +26,13 @@ IGNORED = {
                     "the order of independent mounts is not observable semantics",
     "fds values pipe:[N] / socket:[N] / anon_inode": "inode numbers differ per run; "
                                                       "reduced to the kind",
+    "fds 0-2 kinds": "runc relays a foreground run's stdio through pipes of its own; arca "
+                     "hands the caller's fds to the container unchanged (cheaper, and what "
+                     "crun does); only their presence is compared",
+    "mounts below /sys/fs/cgroup": "the cgroup v1 layout is the runtime's: runc leaves the "
+                                   "tmpfs rw despite the config's 'ro' and omits the hybrid "
+                                   "'unified' hierarchy; arca honours 'ro' and shows it. "
+                                   "Compared: the set of v1 controllers mounted",
     "cgroup": "contents of /proc/self/cgroup depend on the runtime's default cgroup placement",
     "checks[].data of /proc/self/mountinfo, /proc/*/cgroup": "same reasons as mounts/cgroup",
 }
@@ -69,12 +77,17 @@ def normalise(report, host_ns):
         m["optional"] = sorted({o.split(":")[0] for o in m["optional"]})
         if m["fstype"] in ("cgroup", "cgroup2"):
             m["root"] = "<cgroup>"
-        if m["root"] == "/null":
+            m["source"] = "<cgroup>"
+        if m["mountpoint"] == "/sys/fs/cgroup":
+            m = {"mountpoint": m["mountpoint"], "kind": "cgroup-tmpfs"}
+        elif m["mountpoint"] == "/sys/fs/cgroup/unified":
+            continue
+        if m.get("root") == "/null":
             m = {"mountpoint": m["mountpoint"], "kind": "masked-file"}
         mounts.append(m)
     r["mounts"] = sorted(mounts, key=lambda m: m["mountpoint"])
 
-    r["fds"] = {k: _kind(v) for k, v in r["fds"].items()}
+    r["fds"] = {k: ("stdio" if k in ("0", "1", "2") else _kind(v)) for k, v in r["fds"].items()}
     r.pop("cgroup", None)
     for c in r.get("checks", []):
         if c.get("path") in ("/proc/self/mountinfo", "/proc/self/cgroup", "/proc/1/cgroup"):
@@ -96,6 +109,20 @@ def diff(a, b, path=""):
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b)):
             out += diff(x, y, f"{path}[{i}]")
+    elif isinstance(a, list) and isinstance(b, list):
+        rest_b = list(b)
+        only_a = []
+        for x in a:
+            if x in rest_b:
+                rest_b.remove(x)
+            else:
+                only_a.append(x)
+        rest_a = list(a)
+        for y in b:
+            if y in rest_a:
+                rest_a.remove(y)
+        only_b = [y for y in rest_b]
+        out.append(f"{path}: only left={only_a!r} only right={only_b!r}")
     elif a != b:
         out.append(f"{path}: left={a!r} right={b!r}")
     return out

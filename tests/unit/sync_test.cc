@@ -1,0 +1,86 @@
+#include "process/sync.h"
+
+#include <gtest/gtest.h>
+
+namespace arca::process {
+namespace {
+
+TEST(SyncCodec, RoundTripsEveryField) {
+  Message m{MsgType::kError, 2, -7, "mount \"proc\" on \"/proc\""};
+  std::string wire = encode(m);
+  auto back = decode(wire.data(), wire.size());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->type, MsgType::kError);
+  EXPECT_EQ(back->err, 2);
+  EXPECT_EQ(back->value, -7);
+  EXPECT_EQ(back->text, m.text);
+}
+
+TEST(SyncCodec, TruncatesOverlongText) {
+  Message m{MsgType::kError, 0, 0, std::string(10000, 'x')};
+  EXPECT_EQ(encode(m).size(), kMaxMessage);
+}
+
+TEST(SyncCodec, RejectsShortAndUnknown) {
+  EXPECT_EQ(decode("abc", 3).error().render(), "sync: short message");
+  Message m{MsgType::kAck, 0, 0, {}};
+  std::string wire = encode(m);
+  wire[0] = 42;
+  EXPECT_EQ(decode(wire.data(), wire.size()).error().render(), "sync: unknown message type 42");
+}
+
+TEST(SyncChannel, CarriesMessagesAndReportsPeerDeath) {
+  auto pair = SyncChannel::make_pair();
+  ASSERT_TRUE(pair.ok());
+  auto& [a, b] = *pair;
+  ASSERT_TRUE(a.send({MsgType::kReady, 0, 0, {}}).ok());
+  auto got = b.receive();
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->type, MsgType::kReady);
+  a.handle().reset();
+  auto eof = b.receive();
+  ASSERT_FALSE(eof.ok());
+  EXPECT_TRUE(b.closed_by_peer(eof.error()));
+}
+
+TEST(ParentProtocol, DirectCloneWithoutUserNamespace) {
+  ParentProtocol p(false, false);
+  EXPECT_TRUE(p.expect(MsgType::kReady).ok());
+  EXPECT_TRUE(p.ready());
+  EXPECT_EQ(p.expect(MsgType::kReady).error().render(), "sync: unexpected ready after ready");
+}
+
+TEST(ParentProtocol, UserNamespaceNeedsMapsBeforeReady) {
+  ParentProtocol p(true, false);
+  EXPECT_EQ(p.expect(MsgType::kReady).error().render(),
+            "sync: unexpected ready before the namespaces were set up");
+  ParentProtocol q(true, false);
+  EXPECT_TRUE(q.expect(MsgType::kMapsRequest).ok());
+  EXPECT_EQ(q.expect(MsgType::kMapsRequest).error().render(),
+            "sync: unexpected maps-request (no new user namespace)");
+}
+
+TEST(ParentProtocol, IntermediateSendsPidAfterMaps) {
+  ParentProtocol p(true, true);
+  EXPECT_EQ(p.expect(MsgType::kInitPid).error().render(),
+            "sync: unexpected init-pid before the id maps were written");
+  ParentProtocol q(true, true);
+  EXPECT_TRUE(q.expect(MsgType::kMapsRequest).ok());
+  EXPECT_TRUE(q.expect(MsgType::kInitPid).ok());
+  EXPECT_TRUE(q.expect(MsgType::kReady).ok());
+}
+
+TEST(ParentProtocol, ErrorIsAcceptedAnywhereAndChildMessagesOnly) {
+  ParentProtocol p(true, true);
+  EXPECT_TRUE(p.expect(MsgType::kError).ok());
+  EXPECT_FALSE(p.expect(MsgType::kAck).ok());
+  EXPECT_FALSE(p.expect(MsgType::kMapsDone).ok());
+}
+
+TEST(ParentProtocol, NoPidWithoutIntermediate) {
+  ParentProtocol p(false, false);
+  EXPECT_FALSE(p.expect(MsgType::kInitPid).ok());
+}
+
+}  // namespace
+}  // namespace arca::process
