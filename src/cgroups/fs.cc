@@ -1,0 +1,145 @@
+#include "cgroups/fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+#include "base/unique_fd.h"
+
+namespace arca::cgroups {
+namespace {
+
+// Entries of a directory, split into sub-directories and other files.
+Status list(const std::string& dir, std::vector<std::string>* dirs,
+            std::vector<std::string>* files) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return Error::os("open directory " + quote(dir));
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::lstat((dir + "/" + name).c_str(), &st) != 0) continue;
+    (S_ISDIR(st.st_mode) ? dirs : files)->push_back(name);
+  }
+  ::closedir(d);
+  return {};
+}
+
+Status write_all(const std::string& path, const std::string& value, int flags) {
+  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
+  if (!fd.valid()) return Error::os("open " + quote(path));
+  ssize_t n = ::write(fd.get(), value.data(), value.size());
+  if (n < 0) return Error::os("write " + quote(value) + " to " + quote(path));
+  if (static_cast<size_t>(n) != value.size()) {
+    return Error(EIO, "short write of " + quote(value) + " to " + quote(path));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string trim(const std::string& s) {
+  std::string line = s.substr(0, s.find('\n'));
+  size_t a = line.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  size_t b = line.find_last_not_of(" \t");
+  return line.substr(a, b - a + 1);
+}
+
+bool CgroupFs::exists(const std::string& path) const { return ::access(path.c_str(), F_OK) == 0; }
+
+Status CgroupFs::make_dirs(const std::string& base, const std::string& dir,
+                           std::vector<std::string>* created) const {
+  std::string rel = dir.substr(base.size());
+  std::string path = base;
+  std::istringstream parts(rel);
+  for (std::string part; std::getline(parts, part, '/');) {
+    if (part.empty()) continue;
+    std::string parent = path;
+    path += "/" + part;
+    if (::mkdir(path.c_str(), 0755) != 0) {
+      if (errno == EEXIST) continue;
+      return Error::os("create cgroup " + quote(path));
+    }
+    created->push_back(path);
+    if (!imitation_) continue;
+    std::vector<std::string> dirs, files;
+    ARCA_TRY(list(parent, &dirs, &files));
+    for (const auto& f : files) {
+      std::string value;
+      if (f == "cgroup.controllers") {
+        auto enabled = read(parent, "cgroup.subtree_control");
+        if (enabled) value = *enabled;
+      }
+      ARCA_TRY(write_all(path + "/" + f, value, O_WRONLY | O_CREAT | O_TRUNC));
+    }
+  }
+  return {};
+}
+
+Status CgroupFs::write(const std::string& dir, const std::string& file,
+                       const std::string& value) const {
+  return write_all(dir + "/" + file, value, O_WRONLY | O_TRUNC);
+}
+
+Result<std::string> CgroupFs::read(const std::string& dir, const std::string& file) const {
+  std::string path = dir + "/" + file;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Error::os("open " + quote(path));
+  std::string out;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) return Error::os("read " + quote(path));
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+Status CgroupFs::remove_one(const std::string& dir) const {
+  if (imitation_) {
+    std::vector<std::string> dirs, files;
+    ARCA_TRY(list(dir, &dirs, &files));
+    for (const auto& f : files) ::unlink((dir + "/" + f).c_str());
+  }
+  // A cgroup whose last process just exited can stay busy for a moment.
+  for (int attempt = 0;; ++attempt) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
+    if (errno != EBUSY || attempt == 20) return Error::os("remove cgroup " + quote(dir));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Status CgroupFs::remove_tree(const std::string& dir) const {
+  if (!exists(dir)) return {};
+  std::vector<std::string> dirs, files;
+  ARCA_TRY(list(dir, &dirs, &files));
+  for (const auto& d : dirs) ARCA_TRY(remove_tree(dir + "/" + d));
+  return remove_one(dir);
+}
+
+Result<std::vector<pid_t>> CgroupFs::procs(const std::string& dir) const {
+  std::vector<pid_t> out;
+  ARCA_ASSIGN(std::string text, read(dir, "cgroup.procs"));
+  std::istringstream in(text);
+  for (long pid; in >> pid;) out.push_back(static_cast<pid_t>(pid));
+  std::vector<std::string> dirs, files;
+  ARCA_TRY(list(dir, &dirs, &files));
+  for (const auto& d : dirs) {
+    ARCA_ASSIGN(auto sub, procs(dir + "/" + d));
+    out.insert(out.end(), sub.begin(), sub.end());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace arca::cgroups

@@ -1,0 +1,44 @@
+// File operations on a cgroup tree, shared by the v1 and v2 backends (internal).
+//
+// In imitation mode the tree is a plain directory tree standing in for cgroupfs (unit
+// tests): a new directory gets empty copies of its parent's files (cgroup.controllers
+// gets the parent's cgroup.subtree_control, as the kernel does), and removal unlinks the
+// files first. On a real cgroupfs none of that is done or needed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace arca::cgroups {
+
+class CgroupFs {
+ public:
+  explicit CgroupFs(bool imitation) : imitation_(imitation) {}
+  bool imitation() const { return imitation_; }
+
+  // Creates `dir` and missing parents below `base` (which must exist); appends the
+  // directories it made, top-down, to *created.
+  Status make_dirs(const std::string& base, const std::string& dir,
+                   std::vector<std::string>* created) const;
+  // Writes `value` to dir/file (O_WRONLY|O_TRUNC, never creating the file).
+  Status write(const std::string& dir, const std::string& file, const std::string& value) const;
+  Result<std::string> read(const std::string& dir, const std::string& file) const;
+  bool exists(const std::string& path) const;
+  // Removes `dir` and its sub-cgroups bottom-up (rmdir, retried while busy). Absent is ok.
+  Status remove_tree(const std::string& dir) const;
+  // The pids in dir/cgroup.procs and in every sub-cgroup's, sorted and unique.
+  Result<std::vector<pid_t>> procs(const std::string& dir) const;
+
+ private:
+  Status remove_one(const std::string& dir) const;
+  bool imitation_;
+};
+
+// The first line of a value, without surrounding whitespace.
+std::string trim(const std::string& s);
+
+}  // namespace arca::cgroups

@@ -1,0 +1,86 @@
+// The container's cgroup: one interface, a cgroup v1 backend (also used on hybrid hosts)
+// and a cgroup v2 backend.
+//
+// Typical use by the runtime:
+//   ARCA_ASSIGN(auto cg, cgroups::open_manager(config.linux.cgroups_path, id, systemd));
+//   ARCA_ASSIGN(auto res, cgroups::parse_resources(*config.linux.resources));
+//   ARCA_TRY(cg->create());
+//   ARCA_TRY(cg->apply(res));
+//   ARCA_TRY(cg->add_process(pid));  // or clone3(CLONE_INTO_CGROUP, cg->open_v2_dir())
+//   ...
+//   ARCA_TRY(cg->destroy());         // at delete, once the processes are gone
+// Nothing here kills processes; destroy() fails while the cgroup is still populated.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "cgroups/paths.h"
+#include "cgroups/resources.h"
+
+namespace arca::cgroups {
+
+class Manager {
+ public:
+  virtual ~Manager() = default;
+
+  virtual Mode mode() const = 0;
+  // Creates the cgroup (and missing parents) in every hierarchy; idempotent. On v2, enables
+  // in cgroup.subtree_control along the path the controllers that cgroup.controllers
+  // offers; on v1 a new cpuset cgroup inherits its parent's cpus and mems.
+  virtual Status create() = 0;
+  // Writes the resources (v1_writes / v2_writes). Fails on the first write that fails,
+  // naming the file; a controller that is not mounted / not enabled is an error.
+  virtual Status apply(const Resources& resources) = 0;
+  // Moves `pid` (a whole process) into the cgroup in every hierarchy.
+  virtual Status add_process(pid_t pid) = 0;
+  // Removes the cgroup and its sub-cgroups, bottom-up, in every hierarchy. Kills nothing;
+  // an already absent cgroup is fine.
+  virtual Status destroy() = 0;
+  // Every process in the cgroup or below it, sorted.
+  virtual Result<std::vector<pid_t>> pids() = 0;
+  // Freezes (true) or thaws (false) and waits until the kernel reports it done.
+  virtual Status freeze(bool frozen) = 0;
+  // The container's cgroup path relative to the hierarchy root, as /proc/<pid>/cgroup
+  // shows it: the v2 path, or on v1 the path in the first hierarchy (they differ only when
+  // the caller's own cgroups differ between hierarchies and the path is relative).
+  virtual std::string path_for_ns() const = 0;
+  // Directory of the container's cgroup per controller ("memory" ->
+  // "/sys/fs/cgroup/memory/x"); "" is the cgroup2 directory (v2, and hybrid's unified).
+  virtual std::map<std::string, std::string> paths() const = 0;
+  // An O_RDONLY|O_DIRECTORY fd of the cgroup2 directory, for clone3(CLONE_INTO_CGROUP).
+  // Fails on v1 and hybrid hosts, where the process must be added with add_process().
+  virtual Result<UniqueFd> open_v2_dir() const = 0;
+};
+
+struct ManagerOptions {
+  // Prepended to every mount point: "" on a real host, a temp dir in tests.
+  std::string root_prefix;
+  // root_prefix holds plain files imitating cgroupfs (see fs.h); never for real cgroups.
+  bool imitation = false;
+};
+
+// The manager for this host: reads /proc/self/cgroup and /proc/self/mountinfo, and
+// /proc/1/comm for the systemd check. `cgroups_path` is linux.cgroupsPath ("" = absent:
+// the id below the caller's own cgroup). `systemd` is --systemd-cgroup; the systemd
+// driver itself (transient units over D-Bus) is not implemented yet and is an error.
+Result<std::unique_ptr<Manager>> open_manager(const std::string& cgroups_path,
+                                              const std::string& id, bool systemd);
+
+// The manager for a given host description and path (what open_manager() builds on).
+Result<std::unique_ptr<Manager>> make_manager(const HostCgroups& host, const CgroupsPath& path,
+                                              const ManagerOptions& options = {});
+
+// The backends, for make_manager() and tests.
+std::unique_ptr<Manager> make_v1_manager(const HostCgroups& host, const CgroupsPath& path,
+                                         const ManagerOptions& options);
+std::unique_ptr<Manager> make_v2_manager(const HostCgroups& host, const CgroupsPath& path,
+                                         const ManagerOptions& options);
+
+}  // namespace arca::cgroups

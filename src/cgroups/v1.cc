@@ -1,0 +1,191 @@
+// The cgroup v1 backend, also used on hybrid hosts (where the controller-less cgroup2
+// hierarchy gets the cgroup too, so the container is tracked there like everything else).
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "cgroups/fs.h"
+#include "cgroups/manager.h"
+#include "cgroups/v1_files.h"
+
+namespace arca::cgroups {
+namespace {
+
+struct Dir {
+  std::vector<std::string> controllers;  // empty: the hybrid cgroup2 hierarchy
+  std::string base;                      // root_prefix + mount point
+  std::string path;                      // below base, "/a/id"
+  std::string full() const { return base + path; }
+};
+
+// CFQ files and their BFQ twins, for kernels without CFQ (all current ones).
+const char* bfq_twin(const std::string& file) {
+  if (file == "blkio.weight") return "blkio.bfq.weight";
+  if (file == "blkio.weight_device") return "blkio.bfq.weight_device";
+  return nullptr;
+}
+
+bool optional_file(const std::string& file) {
+  // Kernel memory limits are gone from current kernels; runc ignores them too.
+  return file.rfind("memory.kmem.", 0) == 0;
+}
+
+class V1Manager : public Manager {
+ public:
+  V1Manager(const HostCgroups& host, const CgroupsPath& path, const ManagerOptions& options)
+      : fs_(options.imitation), mode_(host.mode) {
+    for (const auto& h : host.v1) {
+      dirs_.push_back({h.controllers, options.root_prefix + h.mount_point, resolve(path, h)});
+    }
+    if (host.unified) {
+      dirs_.push_back(
+          {{}, options.root_prefix + host.unified->mount_point, resolve(path, *host.unified)});
+    }
+  }
+
+  Mode mode() const override { return mode_; }
+
+  Status create() override {
+    for (const auto& d : dirs_) {
+      std::vector<std::string> created;
+      ARCA_TRY(fs_.make_dirs(d.base, d.full(), &created));
+      if (std::count(d.controllers.begin(), d.controllers.end(), "cpuset") > 0) {
+        ARCA_TRY(inherit_cpuset(created));
+      }
+    }
+    return {};
+  }
+
+  Status apply(const Resources& resources) override {
+    ARCA_ASSIGN(std::vector<Write> writes, v1_writes(resources));
+    for (size_t i = 0; i < writes.size(); ++i) {
+      const Write& w = writes[i];
+      // Raising the memory limit above the current memory+swap limit is refused; then
+      // memsw goes first.
+      bool memsw_next = i + 1 < writes.size() && w.file == "memory.limit_in_bytes" &&
+                        writes[i + 1].file == "memory.memsw.limit_in_bytes";
+      Status s = write(w);
+      if (!s && memsw_next && s.error().code() == EINVAL) {
+        ARCA_TRY(write(writes[i + 1]));
+        s = write(w);
+        ++i;
+      }
+      ARCA_TRY(std::move(s));
+    }
+    return {};
+  }
+
+  Status add_process(pid_t pid) override {
+    for (const auto& d : dirs_) ARCA_TRY(fs_.write(d.full(), "cgroup.procs", std::to_string(pid)));
+    return {};
+  }
+
+  Status destroy() override {
+    Status first;
+    for (const auto& d : dirs_) {
+      Status s = fs_.remove_tree(d.full());
+      if (!s && first) first = std::move(s);
+    }
+    return first;
+  }
+
+  Result<std::vector<pid_t>> pids() override {
+    const Dir* d = find("pids");
+    if (d == nullptr) d = find("devices");
+    if (d == nullptr && !dirs_.empty()) d = &dirs_.front();
+    if (d == nullptr) return Error::invalid("no cgroup hierarchy to list processes from");
+    return fs_.procs(d->full());
+  }
+
+  Status freeze(bool frozen) override {
+    const Dir* d = find("freezer");
+    if (d == nullptr) return Error::invalid("cgroup v1 controller \"freezer\" is not mounted");
+    const std::string want = frozen ? "FROZEN" : "THAWED";
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      // Writing FROZEN again nudges a freezer stuck in FREEZING.
+      if (attempt % 10 == 0) ARCA_TRY(fs_.write(d->full(), "freezer.state", want));
+      ARCA_ASSIGN(std::string state, fs_.read(d->full(), "freezer.state"));
+      if (trim(state) == want) return {};
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return Error(EBUSY, "freezer.state in " + quote(d->full()) + " did not become " + want);
+  }
+
+  std::string path_for_ns() const override {
+    return dirs_.empty() ? std::string("/") : dirs_.front().path;
+  }
+
+  std::map<std::string, std::string> paths() const override {
+    std::map<std::string, std::string> out;
+    for (const auto& d : dirs_) {
+      if (d.controllers.empty()) out[""] = d.full();
+      for (const auto& c : d.controllers) out[c] = d.full();
+    }
+    return out;
+  }
+
+  Result<UniqueFd> open_v2_dir() const override {
+    return Error::invalid(std::string("no cgroup v2 directory on a ") + mode_name(mode_) +
+                          " host; use add_process()");
+  }
+
+ private:
+  const Dir* find(const std::string& controller) const {
+    for (const auto& d : dirs_) {
+      if (std::count(d.controllers.begin(), d.controllers.end(), controller) > 0) return &d;
+    }
+    return nullptr;
+  }
+
+  // A new cpuset cgroup starts with empty cpus and mems and takes no process until they
+  // are set; give each directory we created its parent's.
+  Status inherit_cpuset(const std::vector<std::string>& created) const {
+    for (const auto& dir : created) {
+      std::string parent = dir.substr(0, dir.rfind('/'));
+      for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
+        ARCA_ASSIGN(std::string mine, fs_.read(dir, file));
+        if (!trim(mine).empty()) continue;
+        ARCA_ASSIGN(std::string theirs, fs_.read(parent, file));
+        ARCA_TRY(fs_.write(dir, file, trim(theirs)));
+      }
+    }
+    return {};
+  }
+
+  Status write(const Write& w) const {
+    const Dir* d = find(w.controller);
+    if (d == nullptr) {
+      return Error::invalid("cgroup v1 controller " + quote(w.controller) +
+                            " is not mounted (needed for " + w.file + ")");
+    }
+    std::string file = w.file;
+    if (!fs_.exists(d->full() + "/" + file)) {
+      const char* twin = bfq_twin(file);
+      if (twin != nullptr && fs_.exists(d->full() + "/" + twin)) {
+        file = twin;
+      } else if (optional_file(file) ||
+                 (file == "memory.memsw.limit_in_bytes" && w.value == "-1")) {
+        return {};
+      } else {
+        return Error(ENOENT, "cgroup v1: " + quote(d->full() + "/" + file) +
+                                 " does not exist (is the kernel built with it?)");
+      }
+    }
+    Status s = fs_.write(d->full(), file, w.value);
+    if (!s) return std::move(s).error().context("cgroup v1");
+    return {};
+  }
+
+  CgroupFs fs_;
+  Mode mode_;
+  std::vector<Dir> dirs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Manager> make_v1_manager(const HostCgroups& host, const CgroupsPath& path,
+                                         const ManagerOptions& options) {
+  return std::make_unique<V1Manager>(host, path, options);
+}
+
+}  // namespace arca::cgroups

@@ -1,0 +1,139 @@
+// The cgroup v2 backend.
+#include <fcntl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cgroups/fs.h"
+#include "cgroups/manager.h"
+#include "cgroups/v2_files.h"
+
+namespace arca::cgroups {
+namespace {
+
+std::set<std::string> words(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) out.insert(w);
+  return out;
+}
+
+class V2Manager : public Manager {
+ public:
+  V2Manager(const HostCgroups& host, const CgroupsPath& path, const ManagerOptions& options)
+      : fs_(options.imitation),
+        base_(options.root_prefix + host.unified->mount_point),
+        path_(resolve(path, *host.unified)) {}
+
+  Mode mode() const override { return Mode::kV2; }
+
+  Status create() override {
+    // Each ancestor's subtree_control must hold a controller for the leaf to have it;
+    // enable them on the way down, before making the next level.
+    std::string at = base_;
+    std::istringstream parts(path_);
+    for (std::string part; std::getline(parts, part, '/');) {
+      if (part.empty()) continue;
+      ARCA_TRY(enable_controllers(at));
+      std::vector<std::string> created;
+      ARCA_TRY(fs_.make_dirs(at, at + "/" + part, &created));
+      at += "/" + part;
+    }
+    return {};
+  }
+
+  Status apply(const Resources& resources) override {
+    ARCA_ASSIGN(std::vector<Write> writes, v2_writes(resources));
+    if (writes.empty()) return {};
+    ARCA_ASSIGN(std::string text, fs_.read(dir(), "cgroup.controllers"));
+    std::set<std::string> available = words(text);
+    for (const auto& w : writes) {
+      bool is_unified = resources.unified.count(w.file) > 0;
+      std::string what = is_unified ? "linux.resources.unified " + quote(w.file) : w.file;
+      if (w.controller != "cgroup" && available.count(w.controller) == 0) {
+        return Error::invalid("cgroup v2 controller " + quote(w.controller) +
+                              " is not available in " + quote(dir()) + " (needed for " + what +
+                              ")");
+      }
+      if (!fs_.exists(dir() + "/" + w.file)) {
+        return Error(ENOENT, "cgroup v2: " + what + ": no such file in " + quote(dir()));
+      }
+      Status s = fs_.write(dir(), w.file, w.value);
+      if (!s) return std::move(s).error().context("cgroup v2");
+    }
+    return {};
+  }
+
+  Status add_process(pid_t pid) override {
+    return fs_.write(dir(), "cgroup.procs", std::to_string(pid));
+  }
+
+  Status destroy() override { return fs_.remove_tree(dir()); }
+
+  Result<std::vector<pid_t>> pids() override { return fs_.procs(dir()); }
+
+  Status freeze(bool frozen) override {
+    ARCA_TRY(fs_.write(dir(), "cgroup.freeze", frozen ? "1" : "0"));
+    if (fs_.imitation()) return {};  // nothing there to report "frozen"
+    const std::string want = frozen ? "frozen 1" : "frozen 0";
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      ARCA_ASSIGN(std::string events, fs_.read(dir(), "cgroup.events"));
+      std::istringstream in(events);
+      for (std::string line; std::getline(in, line);) {
+        if (line == want) return {};
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return Error(EBUSY, "cgroup.events in " + quote(dir()) + " did not report " + want);
+  }
+
+  std::string path_for_ns() const override { return path_; }
+
+  std::map<std::string, std::string> paths() const override { return {{"", dir()}}; }
+
+  Result<UniqueFd> open_v2_dir() const override {
+    UniqueFd fd(::open(dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) return Error::os("open cgroup " + quote(dir()));
+    return fd;
+  }
+
+ private:
+  std::string dir() const { return base_ + path_; }
+
+  // Enables, one by one, the controllers `at` offers but does not yet delegate. One that
+  // cannot be enabled is left out; apply() names it if a resource needs it.
+  Status enable_controllers(const std::string& at) const {
+    ARCA_ASSIGN(std::string offered, fs_.read(at, "cgroup.controllers"));
+    ARCA_ASSIGN(std::string enabled_text, fs_.read(at, "cgroup.subtree_control"));
+    std::set<std::string> enabled = words(enabled_text);
+    for (const auto& c : words(offered)) {
+      if (enabled.count(c) > 0) continue;
+      if (fs_.imitation()) {
+        // The kernel shows the whole set on read; imitate it.
+        enabled.insert(c);
+        std::string all;
+        for (const auto& e : enabled) all += (all.empty() ? "" : " ") + e;
+        ARCA_TRY(fs_.write(at, "cgroup.subtree_control", all));
+      } else {
+        (void)fs_.write(at, "cgroup.subtree_control", "+" + c);
+      }
+    }
+    return {};
+  }
+
+  CgroupFs fs_;
+  std::string base_;
+  std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<Manager> make_v2_manager(const HostCgroups& host, const CgroupsPath& path,
+                                         const ManagerOptions& options) {
+  return std::make_unique<V2Manager>(host, path, options);
+}
+
+}  // namespace arca::cgroups
