@@ -166,6 +166,10 @@ class V1Manager : public Manager {
       } else if (optional_file(file) ||
                  (file == "memory.memsw.limit_in_bytes" && w.value == "-1")) {
         return {};
+      } else if (file == "memory.memsw.limit_in_bytes") {
+        return Error::invalid(std::string(kResourcesPointer) +
+                              "/memory/swap: the kernel does not account swap "
+                              "(memory.memsw.limit_in_bytes is missing; boot with swapaccount=1)");
       } else {
         return Error(ENOENT, "cgroup v1: " + quote(d->full() + "/" + file) +
                                  " does not exist (is the kernel built with it?)");

@@ -183,6 +183,10 @@ TEST_F(CgroupV1Tree, ApplyErrors) {
   s = m->apply(resources(R"({"memory": {"swappiness": 10}})"));
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().render().find("/memory.swappiness\" does not exist"), std::string::npos);
+  s = m->apply(resources(R"({"memory": {"limit": 1000, "swap": 2000}})"));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(
+      s.error().render().rfind("/linux/resources/memory/swap: the kernel does not account", 0), 0u);
   s = m->apply(resources(R"({"unified": {"memory.high": "1"}})"));
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().render(), "/linux/resources/unified: requires cgroup v2");
