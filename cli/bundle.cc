@@ -28,6 +28,9 @@ Status refuse_unimplemented(const spec::Config& c) {
   if (c.linux.resources && !c.linux.resources->empty()) {
     log::warn("config.json: /linux/resources: control groups are not applied yet; ignored");
   }
+  if (!c.linux.cgroups_path.empty()) {
+    log::warn("config.json: /linux/cgroupsPath: control groups are not applied yet; ignored");
+  }
   return {};
 }
 

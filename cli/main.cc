@@ -16,6 +16,10 @@ namespace {
 
 int report(const Error& error) {
   std::string line = error.render();
+  // One line, whatever a kernel or a config value put into the message.
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
   log::error(line);
   fprintf(stderr, "arca: %s\n", line.c_str());
   return 1;

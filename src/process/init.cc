@@ -1,6 +1,7 @@
 #include "process/init.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -77,6 +78,13 @@ bool wait_for_ack(const SyncChannel& channel) {
   return ack->value != 0;  // start right away (`run`)
 }
 
+// Closes the window before PR_SET_PDEATHSIG took effect. getppid() cannot tell (it is 0
+// in a new pid namespace), but the sync channel hangs up when arca is gone.
+void exit_if_parent_gone(const SyncChannel& channel) {
+  pollfd p{channel.fd(), 0, 0};
+  if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR))) _exit(1);
+}
+
 }  // namespace
 
 void fail(const SyncChannel& channel, const Error& error) {
@@ -91,6 +99,12 @@ void run_init(const InitOptions& options) {
   // Nothing in the container may ptrace us or open /proc/1/exe while we are still arca
   // (CVE-2019-5736 class); execve of the container process resets this.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Until kReady, a step may block (a namespace path that is a fifo, a slow mount): if
+  // arca dies meanwhile, so must we. From kReady on we only wait on the sync channel,
+  // where arca's death shows as end-of-file, so the signal is cleared before kReady
+  // and a create that exits right after kAck cannot take the container with it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  exit_if_parent_gone(channel);
   check(channel, steps::reset_signals(options.original_mask));
   if (launch.new_user_ns && !options.joined_in_intermediate) {
     check(channel, steps::wait_for_id_maps(channel));
@@ -108,6 +122,7 @@ void run_init(const InitOptions& options) {
   int fifo_fd = options.exec_fifo_fd;
   check(channel, steps::close_fds_on_exec(options.preserve_fds, &sync_fd, &fifo_fd));
   SyncChannel moved{UniqueFd(sync_fd)};
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   check(moved, moved.send({MsgType::kReady, 0, 0, {}}));
   bool start_now = wait_for_ack(moved);
   if (!start_now) {
@@ -126,6 +141,8 @@ void run_intermediate(const InitOptions& options) {
   const SyncChannel& channel = *options.channel;
   const plan::Launch& launch = *options.launch;
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  exit_if_parent_gone(channel);
   // User namespace first: the namespaces created below must be owned by it.
   check(channel, steps::join_namespaces(launch, true));
   if (launch.new_user_ns) {

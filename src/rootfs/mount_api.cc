@@ -43,6 +43,8 @@ std::string drain_log(int fsfd) {
     if (n <= 0) break;
     std::string line(buf, static_cast<size_t>(n));
     if (line.size() > 2 && line[1] == ' ') line = line.substr(2);
+    // Kernel log lines end in a newline; errors are one line.
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     out += (out.empty() ? "" : "; ") + line;
   }
   return out;
