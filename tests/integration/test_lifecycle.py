@@ -503,3 +503,25 @@ def test_log_json_on_error(rt, session_dir):
         lines = [json.loads(l) for l in f if l.strip()]
     assert lines, "error must be logged"
     assert any(cid in json.dumps(l) for l in lines)
+
+
+@pytest.mark.parametrize("sig", ["INT", "TERM", "HUP", "QUIT", "USR1", "USR2"])
+def test_run_forwards_signals_to_the_container(rt, make_bundle, sig):
+    # The container's shell (PID 1) traps the signal and exits with a code of its
+    # own: the code comes back only if the runtime forwarded the signal it got.
+    script = f'trap "exit 42" {sig}; echo ready; while :; do sleep 0.05; done'
+    b = make_bundle(args("sh", "-c", script))
+    b.write_config()
+    cid = new_id()
+    rt.track(cid)
+    p = subprocess.Popen(rt.argv("run", "--bundle", b.dir, cid), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "ready\n"
+        p.send_signal(getattr(signal, "SIG" + sig))
+        p.wait(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 42, p.stderr.read()
