@@ -1,8 +1,11 @@
 // The individual checks behind validate_config(). Internal to src/validate.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <string>
+#include <string_view>
 
 #include "base/error.h"
 #include "spec/config.h"
@@ -14,6 +17,11 @@ Error fail(const std::string& pointer, const std::string& reason);
 // pointer + "/" + index.
 std::string at(const std::string& pointer, std::size_t index);
 bool is_absolute(const std::string& path);
+// True when `name` is one of `names`.
+template <std::size_t N>
+bool known(const std::string_view (&names)[N], const std::string& name) {
+  return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
 
 // validate.cc
 Status check_oci_version(const spec::Config& c, const std::string& bundle);

@@ -18,11 +18,6 @@ constexpr std::string_view kPropagations[] = {"shared",  "slave",  "private",  "
 constexpr std::string_view kClocks[] = {"boottime", "monotonic"};
 constexpr std::string_view kPersonalityDomains[] = {"LINUX", "LINUX32"};
 
-template <std::size_t N>
-bool known(const std::string_view (&names)[N], const std::string& name) {
-  return std::find(std::begin(names), std::end(names), name) != std::end(names);
-}
-
 const spec::Namespace* find_namespace(const spec::Config& c, const char* type) {
   for (const spec::Namespace& ns : c.linux.namespaces) {
     if (ns.type == type) return &ns;

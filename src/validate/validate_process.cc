@@ -5,66 +5,11 @@
 #include <string_view>
 #include <utility>
 
+#include "spec/names.h"
 #include "validate/checks.h"
 
 namespace arca::validate {
 namespace {
-
-// linux/capability.h, CAP_CHOWN (0) through CAP_CHECKPOINT_RESTORE (40).
-constexpr std::string_view kCapabilities[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
-static_assert(std::size(kCapabilities) == 41);
-
-// sys/resource.h.
-constexpr std::string_view kRlimits[] = {
-    "RLIMIT_CPU",      "RLIMIT_FSIZE", "RLIMIT_DATA",   "RLIMIT_STACK",
-    "RLIMIT_CORE",     "RLIMIT_RSS",   "RLIMIT_NPROC",  "RLIMIT_NOFILE",
-    "RLIMIT_MEMLOCK",  "RLIMIT_AS",    "RLIMIT_LOCKS",  "RLIMIT_SIGPENDING",
-    "RLIMIT_MSGQUEUE", "RLIMIT_NICE",  "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
-};
-static_assert(std::size(kRlimits) == 16);
 
 constexpr std::string_view kSchedPolicies[] = {
     "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",       "SCHED_BATCH",
@@ -82,11 +27,6 @@ constexpr std::string_view kIoPriorityClasses[] = {
     "IOPRIO_CLASS_BE",
     "IOPRIO_CLASS_IDLE",
 };
-
-template <std::size_t N>
-bool known(const std::string_view (&names)[N], const std::string& name) {
-  return std::find(std::begin(names), std::end(names), name) != std::end(names);
-}
 
 }  // namespace
 
@@ -119,7 +59,7 @@ Status check_capabilities(const spec::Config& c, const std::string&) {
   };
   for (const auto& [name, set] : sets) {
     for (std::size_t i = 0; i < set->size(); ++i) {
-      if (!known(kCapabilities, (*set)[i])) {
+      if (spec::capability_index((*set)[i]) < 0) {
         return fail(at(std::string("/process/capabilities/") + name, i),
                     "unknown capability " + quote((*set)[i]));
       }
@@ -133,7 +73,8 @@ Status check_rlimits(const spec::Config& c, const std::string&) {
   for (std::size_t i = 0; i < c.process.rlimits.size(); ++i) {
     const spec::Rlimit& r = c.process.rlimits[i];
     std::string ptr = at("/process/rlimits", i);
-    if (!known(kRlimits, r.type)) return fail(ptr + "/type", "unknown rlimit " + quote(r.type));
+    if (spec::rlimit_resource(r.type) < 0)
+      return fail(ptr + "/type", "unknown rlimit " + quote(r.type));
     if (!seen.insert(r.type).second) {
       return fail(ptr + "/type", "duplicate rlimit " + quote(r.type));
     }
