@@ -11,7 +11,15 @@ Result<Container> open_container(const Globals& g, const std::string& id, bool l
   ARCA_TRY(state::validate_id(id));
   ARCA_ASSIGN(state::StateDir dir, state::StateDir::open(g.root, id));
   if (lock) ARCA_TRY(dir.lock());
-  ARCA_ASSIGN(state::Record record, dir.load());
+  auto loaded = dir.load();
+  if (!loaded && loaded.error().code() == ENOENT) {
+    // create writes state.json only once its init is ready (process/launcher.cc).
+    state::Record creating;
+    creating.id = id;
+    return Container{std::move(dir), std::move(creating), state::Status::creating};
+  }
+  if (!loaded) return std::move(loaded).error();
+  state::Record record = std::move(loaded).value();
   state::Status status = state::current_status(record, dir.path());
   return Container{std::move(dir), std::move(record), status};
 }

@@ -110,7 +110,8 @@ Result<Created> create_container(const CreateRequest& request) {
   record.rootfs = launch.rootfs;
   record.created = state::now_rfc3339();
   record.annotations = request.config->annotations;
-  ARCA_TRY(dir.save(record));
+  // No state.json until the init is ready: a state dir without one reads as
+  // "creating" (cli/container.cc), which saves a file write on every start.
 
   UniqueFd fifo;
   if (!request.start_now) {

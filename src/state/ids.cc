@@ -95,10 +95,11 @@ std::string now_rfc3339() {
   ::clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   ::gmtime_r(&ts.tv_sec, &tm);
-  char date[32];
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof(out), "%s.%09ldZ", date, static_cast<long>(ts.tv_nsec));
+  // Formatted by hand: strftime calls tzset, which reads /etc/localtime on every start.
+  char out[64];
+  std::snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long>(ts.tv_nsec));
   return out;
 }
 
