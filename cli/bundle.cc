@@ -25,12 +25,6 @@ Status refuse_unimplemented(const spec::Config& c) {
   if (!c.process.selinux_label.empty() || !c.linux.mount_label.empty()) {
     return Error::invalid("config.json: SELinux labels are not supported yet");
   }
-  if (c.linux.resources && !c.linux.resources->empty()) {
-    log::warn("config.json: /linux/resources: control groups are not applied yet; ignored");
-  }
-  if (!c.linux.cgroups_path.empty()) {
-    log::warn("config.json: /linux/cgroupsPath: control groups are not applied yet; ignored");
-  }
   return {};
 }
 

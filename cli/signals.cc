@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroups/recorded.h"
 #include "linux/syscalls.h"
 
 namespace arca::cli {
@@ -52,9 +53,26 @@ Status signal_all(const state::Record& record, int sig) {
     }
     closedir(proc);
   }
+  // The cgroup also holds what the pid namespace scan misses: a container sharing the
+  // host's pid namespace.
+  if (auto it = record.extra.find("cgroup"); it != record.extra.end()) {
+    if (auto pids = cgroups::recorded_pids(*it)) {
+      for (pid_t pid : *pids) {
+        if (pid != record.pid) kill(pid, sig);  // best effort, as above
+      }
+    }
+  }
   if (linux_sys::pidfd_send_signal(init.get(), sig) != 0 && errno != ESRCH) {
     return Error::os("signal init");
   }
+  return {};
+}
+
+Status destroy_cgroups(const state::Record& record) {
+  auto it = record.extra.find("cgroup");
+  if (it == record.extra.end()) return {};
+  auto destroyed = cgroups::destroy_recorded(*it);
+  if (!destroyed) return std::move(destroyed).error().context("remove cgroup");
   return {};
 }
 

@@ -11,10 +11,13 @@ namespace arca::cli {
 // Sends `sig` to the init recorded in `record` through a pidfd whose start time was
 // checked, so a recycled pid is never signalled. ESRCH when it is already gone.
 Status signal_init(const state::Record& record, int sig);
-// Sends `sig` to every process in the init's pid namespace (when it has its own), init
-// last, or only to init otherwise.
+// Sends `sig` to every process in the init's pid namespace (when it has its own) and in
+// the container's recorded cgroup, init last.
 Status signal_all(const state::Record& record, int sig);
 // SIGKILLs everything of the container and waits until the init is gone.
 Status kill_and_wait(const state::Record& record);
+// Removes the cgroups recorded in `record` (none recorded: nothing to do). Call once the
+// processes are gone: a populated cgroup cannot be removed.
+Status destroy_cgroups(const state::Record& record);
 
 }  // namespace arca::cli

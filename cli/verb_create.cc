@@ -4,8 +4,10 @@
 
 #include <cstdlib>
 
+#include "base/log.h"
 #include "bundle.h"
 #include "process/launcher.h"
+#include "signals.h"
 #include "state/state.h"
 #include "verbs.h"
 
@@ -79,6 +81,7 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   request.new_keyring = !o.no_new_keyring;
   request.preserve_fds = preserve;
   request.start_now = run;
+  request.systemd_cgroup = g.systemd_cgroup;
   sigset_t forwarded = forwarded_signals();
   sigset_t blocked = forwarded;
   sigaddset(&blocked, SIGCHLD);  // sigwaitinfo only sees blocked signals
@@ -90,7 +93,13 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
 
   auto status = process::wait_forwarding(created.pid, forwarded);
   if (!o.keep) {
-    if (auto dir = state::StateDir::open(g.root, o.id)) (void)dir->remove();
+    if (auto dir = state::StateDir::open(g.root, o.id)) {
+      // The init is gone, and with it its pid namespace's processes.
+      if (auto record = dir->load()) {
+        if (auto s = destroy_cgroups(*record); !s) log::warn(s.error().render());
+      }
+      (void)dir->remove();
+    }
   }
   return status;
 }

@@ -47,6 +47,8 @@ Result<int> delete_container(const Globals& g, const DeleteOptions& o) {
                           state::to_string(c->status) + " (use --force)");
   }
   ARCA_TRY(kill_and_wait(c->record));
+  // Before the state dir goes: on failure a later delete can still find the cgroups.
+  ARCA_TRY(destroy_cgroups(c->record));
   ARCA_TRY(c->dir.remove());
   return 0;
 }

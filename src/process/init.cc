@@ -62,6 +62,16 @@ void check(const SyncChannel& channel, Status status) {
   if (!status) fail(channel, status.error());
 }
 
+// End-of-file means arca died: leave nothing.
+Status wait_for_placement(const SyncChannel& channel) {
+  auto msg = channel.receive();
+  if (!msg) _exit(1);
+  if (msg->type != MsgType::kCgroupReady) {
+    return Error::invalid(std::string("sync: expected cgroup-ready, got ") + to_string(msg->type));
+  }
+  return {};
+}
+
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
   std::vector<char*> out;
   out.reserve(v.size() + 1);
@@ -106,9 +116,15 @@ void run_init(const InitOptions& options) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   exit_if_parent_gone(channel);
   check(channel, steps::reset_signals(options.original_mask));
+  // The parent sends kCgroupReady right after placing us, ahead of kMapsDone.
+  if (options.cgroupns_after_placement) check(channel, wait_for_placement(channel));
   if (launch.new_user_ns && !options.joined_in_intermediate) {
     check(channel, steps::wait_for_id_maps(channel));
     check(channel, steps::become_root_in_userns());
+  }
+  // After the user namespace is set up: the cgroup namespace must belong to it.
+  if (options.cgroupns_after_placement && unshare(CLONE_NEWCGROUP) != 0) {
+    fail(channel, Error::os("unshare cgroup namespace"));
   }
   for (const Step& step : kChecklist) check(channel, step.run(options));
 
@@ -152,6 +168,8 @@ void run_intermediate(const InitOptions& options) {
   }
   check(channel, steps::join_namespaces(launch, false));
   int others = launch.clone_flags & ~CLONE_NEWUSER;
+  // The init creates the cgroup namespace itself once it has been placed.
+  if (options.cgroupns_after_placement) others &= ~CLONE_NEWCGROUP;
   if (others != 0 && unshare(others) != 0) fail(channel, Error::os("unshare namespaces"));
   if (!launch.time_offsets.empty()) {
     // Offsets can be set only before any process lives in the new time namespace, which

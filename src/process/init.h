@@ -18,7 +18,11 @@ struct InitOptions {
   bool no_pivot = false;
   bool new_keyring = true;
   bool joined_in_intermediate = false;  // namespaces were already joined by the middle
-  sigset_t original_mask;               // arca's signal mask before it blocked signals for `run`
+  // The parent places the init in the container's cgroups; the cgroup namespace (left out
+  // of the clone/unshare flags) is created only after kCgroupReady, so that its root is
+  // the container's cgroup.
+  bool cgroupns_after_placement = false;
+  sigset_t original_mask;  // arca's signal mask before it blocked signals for `run`
 };
 
 // Runs the checklist and execs the container process, or reports and _exits.

@@ -6,7 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <memory>
+#include <optional>
+
 #include "base/log.h"
+#include "cgroups/manager.h"
 #include "linux/syscalls.h"
 #include "process/init.h"
 #include "process/sync.h"
@@ -22,6 +26,7 @@ struct Cleanup {
   state::StateDir* dir = nullptr;
   pid_t child = 0;
   pid_t init = 0;
+  cgroups::Manager* cgroup = nullptr;
   bool dismissed = false;
   ~Cleanup() {
     if (dismissed) return;
@@ -30,6 +35,10 @@ struct Cleanup {
     }
     for (pid_t pid : {child, init}) {
       if (pid > 0) waitpid(pid, nullptr, 0);
+    }
+    // After the reaping: a cgroup with a process in it cannot be removed.
+    if (cgroup != nullptr) {
+      if (auto s = cgroup->destroy(); !s) log::warn("cgroup cleanup: " + s.error().render());
     }
     if (dir != nullptr) (void)dir->remove();
   }
@@ -51,7 +60,7 @@ Status write_pid_file(const std::string& path, pid_t pid) {
 }
 
 [[noreturn]] void child_main(const CreateRequest& request, SyncChannel& channel, int fifo_fd,
-                             bool intermediate) {
+                             bool intermediate, bool cgroupns) {
   InitOptions options;
   options.launch = request.launch;
   options.channel = &channel;
@@ -60,13 +69,23 @@ Status write_pid_file(const std::string& path, pid_t pid) {
   options.no_pivot = request.no_pivot;
   options.new_keyring = request.new_keyring;
   options.original_mask = request.original_mask;
+  options.cgroupns_after_placement = cgroupns;
   if (intermediate) run_intermediate(options);
   run_init(options);
 }
 
+// Puts `pid` into the container's cgroups and, when the init is to create a cgroup
+// namespace, tells it that it may now (its namespace root is its cgroup at that moment).
+Status place(const SyncChannel& channel, cgroups::Manager* cgroup, pid_t pid, bool cgroupns) {
+  if (cgroup == nullptr) return {};
+  ARCA_TRY(cgroup->add_process(pid));
+  if (cgroupns) ARCA_TRY(channel.send({MsgType::kCgroupReady, 0, 0, {}}));
+  return {};
+}
+
 // The sync conversation up to kReady. Returns the init's pid.
 Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, pid_t child,
-                       bool intermediate) {
+                       bool intermediate, cgroups::Manager* cgroup, bool cgroupns) {
   ParentProtocol protocol(launch.new_user_ns, intermediate);
   pid_t init = intermediate ? 0 : child;
   while (!protocol.ready()) {
@@ -88,6 +107,7 @@ Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, p
       case MsgType::kInitPid:
         init = static_cast<pid_t>(msg->value);
         waitpid(child, nullptr, 0);
+        ARCA_TRY(place(channel, cgroup, init, cgroupns));
         break;
       default:
         break;
@@ -96,10 +116,31 @@ Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, p
   return init;
 }
 
+// The container's cgroups, or nullptr when it gets none: a non-root caller that asked for
+// nothing (no resources, no cgroupsPath) usually may not create cgroups, and runc leaves
+// them out then too.
+Result<std::unique_ptr<cgroups::Manager>> open_cgroups(const CreateRequest& request,
+                                                       const cgroups::Resources* resources) {
+  const std::string& path = request.config->linux.cgroups_path;
+  if (geteuid() != 0 && resources == nullptr && path.empty()) {
+    return std::unique_ptr<cgroups::Manager>();
+  }
+  return cgroups::open_manager(path, request.id, request.systemd_cgroup);
+}
+
 }  // namespace
 
 Result<Created> create_container(const CreateRequest& request) {
   const plan::Launch& launch = *request.launch;
+  // Parsed before anything exists, so a bad value leaves nothing to undo.
+  std::optional<cgroups::Resources> resources;
+  if (request.config->linux.resources) {
+    auto parsed = cgroups::parse_resources(*request.config->linux.resources);
+    if (!parsed) return std::move(parsed).error().context("config.json");
+    resources = std::move(parsed).value();
+  }
+  // Declared before `cleanup`, which uses it in its destructor.
+  ARCA_ASSIGN(auto cgroup, open_cgroups(request, resources ? &*resources : nullptr));
   ARCA_ASSIGN(state::StateDir dir, state::StateDir::create(request.root, request.id));
   Cleanup cleanup;
   cleanup.dir = &dir;
@@ -110,8 +151,14 @@ Result<Created> create_container(const CreateRequest& request) {
   record.rootfs = launch.rootfs;
   record.created = state::now_rfc3339();
   record.annotations = request.config->annotations;
-  // No state.json until the init is ready: a state dir without one reads as
-  // "creating" (cli/container.cc), which saves a file write on every start.
+  if (cgroup) {
+    // delete and kill --all find the cgroups here: they cannot re-resolve a relative
+    // cgroupsPath, which depends on the caller's own cgroup.
+    nlohmann::json paths = nlohmann::json::object();
+    for (const auto& [controller, path] : cgroup->paths()) paths[controller] = path;
+    record.extra["cgroup"] = std::move(paths);
+  }
+  ARCA_TRY(dir.save(record));
 
   UniqueFd fifo;
   if (!request.start_now) {
@@ -122,25 +169,37 @@ Result<Created> create_container(const CreateRequest& request) {
   ARCA_ASSIGN(auto channels, SyncChannel::make_pair());
   auto& [parent_end, child_end] = channels;
 
+  if (cgroup) {
+    cleanup.cgroup = cgroup.get();
+    ARCA_TRY(cgroup->create());
+    if (resources) ARCA_TRY(cgroup->apply(*resources));
+  }
+
   // Direct clone into every new namespace unless something must happen between
   // joining/creating a namespace and forking the init (see run_intermediate).
   bool intermediate = launch.needs_intermediate || !launch.time_offsets.empty();
   security::last_capability();  // cache before the container's /proc replaces ours
   int pidfd = -1;
   uint64_t flags = intermediate ? 0 : static_cast<uint64_t>(launch.clone_flags);
+  // With cgroups, the init creates its cgroup namespace after placement (see sync.h).
+  bool cgroupns = cgroup && (launch.clone_flags & CLONE_NEWCGROUP) != 0;
+  if (cgroupns) flags &= ~static_cast<uint64_t>(CLONE_NEWCGROUP);
   ARCA_ASSIGN(pid_t child, linux_sys::clone3_fork(flags, intermediate ? nullptr : &pidfd));
   if (child == 0) {
     // The state dir fd carries create's flock: an init holding it would block every
     // later verb on this container.
     close(dir.fd());
     parent_end.handle().reset();
-    child_main(request, child_end, fifo.release(), intermediate);
+    child_main(request, child_end, fifo.release(), intermediate, cgroupns);
   }
   cleanup.child = child;
   child_end.handle().reset();
   fifo.reset();  // only the init may hold the read end: `start` relies on ENXIO otherwise
+  // Before any container code: that runs only after kAck. An intermediate is not placed
+  // (it only forks the init); the init is, once its pid arrives.
+  if (!intermediate) ARCA_TRY(place(parent_end, cgroup.get(), child, cgroupns));
 
-  auto init = converse(parent_end, launch, child, intermediate);
+  auto init = converse(parent_end, launch, child, intermediate, cgroup.get(), cgroupns);
   if (!init) return std::move(init).error();
   cleanup.init = *init;
   if (intermediate) cleanup.child = 0;

@@ -23,8 +23,9 @@ struct CreateRequest {
   bool no_pivot = false;
   bool new_keyring = true;
   int preserve_fds = 0;
-  bool start_now = false;  // `run`: no exec fifo, the init execs as soon as it is ready
-  sigset_t original_mask;  // the caller's mask before it blocked signals for forwarding
+  bool systemd_cgroup = false;  // --systemd-cgroup
+  bool start_now = false;       // `run`: no exec fifo, the init execs as soon as it is ready
+  sigset_t original_mask;       // the caller's mask before it blocked signals for forwarding
 };
 
 struct Created {

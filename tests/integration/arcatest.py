@@ -320,6 +320,14 @@ def leaked_pids(cid):
     for d in os.listdir("/proc"):
         if not d.isdigit() or int(d) == os.getpid():
             continue
+        # A zombie still shows the cgroup it died in until its reaper (not us: the
+        # create that parented it has exited) collects it; it holds nothing.
+        try:
+            with open(f"/proc/{d}/stat", "rb") as fh:
+                if fh.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                    continue
+        except (OSError, IndexError):
+            continue
         for f in ("cgroup", "environ"):
             try:
                 with open(f"/proc/{d}/{f}", "rb") as fh:

@@ -75,6 +75,16 @@ TEST(ParentProtocol, ErrorIsAcceptedAnywhereAndChildMessagesOnly) {
   EXPECT_TRUE(p.expect(MsgType::kError).ok());
   EXPECT_FALSE(p.expect(MsgType::kAck).ok());
   EXPECT_FALSE(p.expect(MsgType::kMapsDone).ok());
+  EXPECT_EQ(p.expect(MsgType::kCgroupReady).error().render(),
+            "sync: unexpected cgroup-ready (parent-to-child message)");
+}
+
+TEST(SyncCodec, CarriesCgroupReady) {
+  std::string wire = encode({MsgType::kCgroupReady, 0, 0, {}});
+  auto back = decode(wire.data(), wire.size());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->type, MsgType::kCgroupReady);
+  EXPECT_STREQ(to_string(MsgType::kCgroupReady), "cgroup-ready");
 }
 
 TEST(ParentProtocol, NoPidWithoutIntermediate) {
