@@ -158,7 +158,8 @@ Result<Created> create_container(const CreateRequest& request) {
     for (const auto& [controller, path] : cgroup->paths()) paths[controller] = path;
     record.extra["cgroup"] = std::move(paths);
   }
-  ARCA_TRY(dir.save(record));
+  // No state.json until the init is ready: a state dir without one reads as
+  // "creating" (cli/container.cc), which saves a file write on every start.
 
   UniqueFd fifo;
   if (!request.start_now) {
