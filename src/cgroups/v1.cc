@@ -46,12 +46,22 @@ class V1Manager : public Manager {
   Mode mode() const override { return mode_; }
 
   Status create() override {
-    for (const auto& d : dirs_) {
+    for (auto it = dirs_.begin(); it != dirs_.end();) {
       std::vector<std::string> created;
-      ARCA_TRY(fs_.make_dirs(d.base, d.full(), &created));
-      if (std::count(d.controllers.begin(), d.controllers.end(), "cpuset") > 0) {
+      Status made = fs_.make_dirs(it->base, it->full(), &created);
+      if (!made && unwritable(made.error())) {
+        // A hierarchy we may not write to (mounted read-only for us, as in a jail or a
+        // nested container) is left out, as crun does; a resource that needs it then
+        // fails in apply() naming the controller.
+        unavailable_.push_back(std::move(*it));
+        it = dirs_.erase(it);
+        continue;
+      }
+      ARCA_TRY(std::move(made));
+      if (std::count(it->controllers.begin(), it->controllers.end(), "cpuset") > 0) {
         ARCA_TRY(inherit_cpuset(created));
       }
+      ++it;
     }
     return {};
   }
@@ -154,6 +164,12 @@ class V1Manager : public Manager {
 
   Status write(const Write& w) const {
     const Dir* d = find(w.controller);
+    for (const auto& u : unavailable_) {
+      if (d == nullptr && std::count(u.controllers.begin(), u.controllers.end(), w.controller)) {
+        return Error(EROFS, "cgroup v1 controller " + quote(w.controller) + " at " + quote(u.base) +
+                                " is not writable (needed for " + w.file + ")");
+      }
+    }
     if (d == nullptr) {
       return Error::invalid("cgroup v1 controller " + quote(w.controller) +
                             " is not mounted (needed for " + w.file + ")");
@@ -180,9 +196,14 @@ class V1Manager : public Manager {
     return {};
   }
 
+  static bool unwritable(const Error& e) {
+    return e.code() == EROFS || e.code() == EACCES || e.code() == EPERM;
+  }
+
   CgroupFs fs_;
   Mode mode_;
   std::vector<Dir> dirs_;
+  std::vector<Dir> unavailable_;  // hierarchies create() could not write to
 };
 
 }  // namespace

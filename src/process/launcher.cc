@@ -158,8 +158,8 @@ Result<Created> create_container(const CreateRequest& request) {
     for (const auto& [controller, path] : cgroup->paths()) paths[controller] = path;
     record.extra["cgroup"] = std::move(paths);
   }
-  // No state.json until the init is ready: a state dir without one reads as
-  // "creating" (cli/container.cc), which saves a file write on every start.
+  // Without cgroups, no state.json until the init is ready: a state dir without one
+  // reads as "creating" (cli/container.cc), which saves a file write on every start.
 
   UniqueFd fifo;
   if (!request.start_now) {
@@ -171,9 +171,15 @@ Result<Created> create_container(const CreateRequest& request) {
   auto& [parent_end, child_end] = channels;
 
   if (cgroup) {
+    // Written before the cgroups exist: a create SIGKILLed from here on leaves a record
+    // of them for `delete` to remove.
+    ARCA_TRY(dir.save(record));
     cleanup.cgroup = cgroup.get();
     ARCA_TRY(cgroup->create());
     if (resources) ARCA_TRY(cgroup->apply(*resources));
+    nlohmann::json placed = nlohmann::json::object();  // without hierarchies create skipped
+    for (const auto& [controller, path] : cgroup->paths()) placed[controller] = path;
+    record.extra["cgroup"] = std::move(placed);
   }
 
   // Direct clone into every new namespace unless something must happen between

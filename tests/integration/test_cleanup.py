@@ -104,6 +104,9 @@ def test_sigkilled_create_leaves_nothing_after_delete(rt, make_bundle, tmp_path)
     p = rt.delete(cid, force=True)
     assert p.returncode == 0, p.stderr
     assert_nothing_left(rt, cid)
+    # Its cgroups (named after the id: no cgroupsPath) went with the delete too.
+    from test_cgroups import left_over
+    assert left_over(cid) == []
 
 
 @pytest.mark.arca_only
