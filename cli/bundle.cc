@@ -15,9 +15,6 @@ Status refuse_unimplemented(const spec::Config& c) {
   if (c.process.terminal) {
     return Error::invalid("config.json: /process/terminal: terminals are not supported yet");
   }
-  if (c.linux.seccomp) {
-    return Error::invalid("config.json: /linux/seccomp: seccomp is not supported yet");
-  }
   if (!c.hooks.empty()) return Error::invalid("config.json: /hooks: hooks are not supported yet");
   if (!c.process.apparmor_profile.empty()) {
     return Error::invalid("config.json: /process/apparmorProfile: AppArmor is not supported yet");
@@ -44,6 +41,16 @@ Result<Bundle> load_bundle(const std::string& dir) {
   auto launch = plan::make_launch(b.config, b.dir);
   if (!launch) return std::move(launch).error().context("config.json");
   b.launch = std::move(launch).value();
+  if (b.config.linux.seccomp) {
+    auto program = security::compile_seccomp(*b.config.linux.seccomp, b.launch.no_new_privileges);
+    if (!program) return std::move(program).error().context("config.json");
+    b.seccomp = std::move(program).value();
+    if (b.seccomp && b.seccomp->notify) {
+      // Sending the listener fd to listenerPath is the security work's next step.
+      return Error::invalid(
+          "config.json: /linux/seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported yet");
+    }
+  }
   return b;
 }
 

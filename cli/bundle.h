@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "plan/launch.h"
+#include "security/seccomp.h"
 #include "spec/config.h"
 
 namespace arca::cli {
@@ -13,6 +14,8 @@ struct Bundle {
   std::string dir;  // absolute
   spec::Config config;
   plan::Launch launch;
+  // Compiled before clone: the init only loads it (no libseccomp after fork).
+  std::optional<security::SeccompProgram> seccomp;
 };
 
 // Reads <dir>/config.json (dir defaults to the working directory), validates it and

@@ -76,6 +76,7 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   request.bundle = bundle.dir;
   request.config = &bundle.config;
   request.launch = &bundle.launch;
+  request.seccomp = bundle.seccomp ? &*bundle.seccomp : nullptr;
   request.pid_file = o.pid_file;
   request.no_pivot = o.no_pivot;
   request.new_keyring = !o.no_new_keyring;

@@ -2,11 +2,21 @@
 #include <cstdio>
 
 #include "plan/launch.h"
+#include "security/seccomp.h"
 #include "verbs.h"
 
 namespace arca::cli {
 
 namespace {
+
+// SCMP_ACT_NOTIFY compiles but is refused until the listener fd is sent (cli/bundle.cc).
+std::vector<std::string> supported_actions() {
+  std::vector<std::string> out;
+  for (auto& a : security::seccomp_action_names()) {
+    if (a != "SCMP_ACT_NOTIFY") out.push_back(a);
+  }
+  return out;
+}
 
 nlohmann::json features() {
   nlohmann::json caps = nlohmann::json::array();
@@ -26,7 +36,13 @@ nlohmann::json features() {
              {"systemd", false},
              {"systemdUser", false},
              {"rdma", false}}},
-           {"seccomp", {{"enabled", false}}},
+           {"seccomp",
+            {{"enabled", true},
+             {"actions", supported_actions()},
+             {"operators", security::seccomp_operator_names()},
+             {"archs", security::seccomp_arch_names()},
+             {"knownFlags", security::seccomp_flag_names()},
+             {"supportedFlags", security::seccomp_flag_names()}}},
            {"apparmor", {{"enabled", false}}},
            {"selinux", {{"enabled", false}}},
            {"intelRdt", {{"enabled", false}}},

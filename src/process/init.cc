@@ -15,6 +15,11 @@ namespace arca::process {
 
 namespace {
 
+Status load_filter(const security::SeccompProgram* program) {
+  if (program == nullptr) return {};
+  return security::load_seccomp(*program, nullptr);
+}
+
 using StepFn = Status (*)(const InitOptions&);
 struct Step {
   const char* name;  // for the error context when the step's own message is not enough
@@ -49,6 +54,12 @@ const Step kChecklist[] = {
     {"cwd", [](const InitOptions& o) { return steps::change_dir(*o.launch, false); }},
     {"no_new_privileges",
      [](const InitOptions& o) { return steps::set_no_new_privileges(*o.launch); }},
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
+    // capability drop (the drop and execve then run under it, as with runc).
+    {"seccomp",
+     [](const InitOptions& o) {
+       return o.launch->no_new_privileges ? Status() : load_filter(o.seccomp);
+     }},
     {"user",
      [](const InitOptions& o) {
        return security::switch_user_and_caps(*o.launch,
@@ -138,6 +149,9 @@ void run_init(const InitOptions& options) {
   int fifo_fd = options.exec_fifo_fd;
   check(channel, steps::close_fds_on_exec(options.preserve_fds, &sync_fd, &fifo_fd));
   SyncChannel moved{UniqueFd(sync_fd)};
+  // With no_new_privs the filter goes on as late as errors can still be reported: only
+  // the sync messages, the exec fifo and execve run under it.
+  if (launch.no_new_privileges) check(moved, load_filter(options.seccomp));
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   check(moved, moved.send({MsgType::kReady, 0, 0, {}}));
   bool start_now = wait_for_ack(moved);

@@ -7,11 +7,13 @@
 
 #include "plan/launch.h"
 #include "process/sync.h"
+#include "security/seccomp.h"
 
 namespace arca::process {
 
 struct InitOptions {
   const plan::Launch* launch = nullptr;
+  const security::SeccompProgram* seccomp = nullptr;
   SyncChannel* channel = nullptr;
   int exec_fifo_fd = -1;  // read end of the exec fifo; -1 when `run` starts at once
   int preserve_fds = 0;   // fds 3 .. 3+preserve_fds-1 pass into the container

@@ -63,6 +63,7 @@ Status write_pid_file(const std::string& path, pid_t pid) {
                              bool intermediate, bool cgroupns) {
   InitOptions options;
   options.launch = request.launch;
+  options.seccomp = request.seccomp;
   options.channel = &channel;
   options.exec_fifo_fd = fifo_fd;
   options.preserve_fds = request.preserve_fds;

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "plan/launch.h"
+#include "security/seccomp.h"
 #include "spec/config.h"
 
 namespace arca::process {
@@ -19,6 +20,7 @@ struct CreateRequest {
   std::string bundle;  // absolute
   const spec::Config* config = nullptr;
   const plan::Launch* launch = nullptr;
+  const security::SeccompProgram* seccomp = nullptr;  // compiled; loaded by the init
   std::string pid_file;
   bool no_pivot = false;
   bool new_keyring = true;
