@@ -99,9 +99,18 @@ bool wait_for_ack(const SyncChannel& channel) {
   return ack->value != 0;  // start right away (`run`)
 }
 
-// Closes the window before PR_SET_PDEATHSIG took effect. getppid() cannot tell (it is 0
-// in a new pid namespace), but the sync channel hangs up when arca is gone.
-void exit_if_parent_gone(const SyncChannel& channel) {
+// First thing in every child arca forks.
+void guard_child(const SyncChannel& channel) {
+  // Nothing in the container may ptrace us or open /proc/1/exe while we are still arca
+  // (CVE-2019-5736 class); execve of the container process resets this.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Until kReady, a step may block (a namespace path that is a fifo, a slow mount): if
+  // arca dies meanwhile, so must we. From kReady on we only wait on the sync channel,
+  // where arca's death shows as end-of-file, so the signal is cleared before kReady
+  // and a create that exits right after kAck cannot take the container with it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // The window before PR_SET_PDEATHSIG took effect: getppid() cannot tell (it is 0 in a
+  // new pid namespace), but the sync channel hangs up when arca is gone.
   pollfd p{channel.fd(), 0, 0};
   if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR))) _exit(1);
 }
@@ -117,15 +126,7 @@ void fail(const SyncChannel& channel, const Error& error) {
 void run_init(const InitOptions& options) {
   const SyncChannel& channel = *options.channel;
   const plan::Launch& launch = *options.launch;
-  // Nothing in the container may ptrace us or open /proc/1/exe while we are still arca
-  // (CVE-2019-5736 class); execve of the container process resets this.
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  // Until kReady, a step may block (a namespace path that is a fifo, a slow mount): if
-  // arca dies meanwhile, so must we. From kReady on we only wait on the sync channel,
-  // where arca's death shows as end-of-file, so the signal is cleared before kReady
-  // and a create that exits right after kAck cannot take the container with it.
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  exit_if_parent_gone(channel);
+  guard_child(channel);
   check(channel, steps::reset_signals(options.original_mask));
   // The parent sends kCgroupReady right after placing us, ahead of kMapsDone.
   if (options.cgroupns_after_placement) check(channel, wait_for_placement(channel));
@@ -170,9 +171,7 @@ void run_init(const InitOptions& options) {
 void run_intermediate(const InitOptions& options) {
   const SyncChannel& channel = *options.channel;
   const plan::Launch& launch = *options.launch;
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  exit_if_parent_gone(channel);
+  guard_child(channel);
   // User namespace first: the namespaces created below must be owned by it.
   check(channel, steps::join_namespaces(launch, true));
   if (launch.new_user_ns) {
