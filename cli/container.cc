@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "cgroups/recorded.h"
+
 namespace arca::cli {
 
 Result<Container> open_container(const Globals& g, const std::string& id, bool lock) {
@@ -21,6 +23,12 @@ Result<Container> open_container(const Globals& g, const std::string& id, bool l
   if (!loaded) return std::move(loaded).error();
   state::Record record = std::move(loaded).value();
   state::Status status = state::current_status(record, dir.path());
+  if (status == state::Status::running || status == state::Status::created) {
+    if (auto it = record.extra.find("cgroup");
+        it != record.extra.end() && cgroups::recorded_frozen(*it)) {
+      status = state::Status::paused;
+    }
+  }
   return Container{std::move(dir), std::move(record), status};
 }
 

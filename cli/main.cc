@@ -47,6 +47,7 @@ int run_main(int argc, char** argv) {
   add_state_and_list(app, g, action);
   add_kill(app, g, action);
   add_delete(app, g, action);
+  add_pause_resume_ps(app, g, action);
   add_features(app, g, action);
   add_unimplemented(app, action);
 

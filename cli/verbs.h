@@ -27,6 +27,7 @@ void add_start(CLI::App& app, Globals& g, Action& action);
 void add_state_and_list(CLI::App& app, Globals& g, Action& action);
 void add_kill(CLI::App& app, Globals& g, Action& action);
 void add_delete(CLI::App& app, Globals& g, Action& action);
+void add_pause_resume_ps(CLI::App& app, Globals& g, Action& action);
 void add_features(CLI::App& app, Globals& g, Action& action);
 void add_unimplemented(CLI::App& app, Action& action);
 
