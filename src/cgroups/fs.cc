@@ -110,15 +110,25 @@ Status CgroupFs::remove_one(const std::string& dir) const {
     ARCA_TRY(list(dir, &dirs, &files));
     for (const auto& f : files) ::unlink((dir + "/" + f).c_str());
   }
-  // A cgroup whose last process just exited can stay busy for a moment.
+  // A cgroup whose last process was just reaped stays busy for a moment (the kernel
+  // unlinks it asynchronously): retry with short, growing sleeps, about 2 s in all.
+  auto pause = std::chrono::microseconds(50);
   for (int attempt = 0;; ++attempt) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
-    if (errno != EBUSY || attempt == 20) return Error::os("remove cgroup " + quote(dir));
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (errno != EBUSY || attempt == 40) return Error::os("remove cgroup " + quote(dir));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(100000));
   }
 }
 
 Status CgroupFs::remove_tree(const std::string& dir) const {
+  // The common case, a cgroup without children, is one rmdir: walking it first would
+  // cost a dozen syscalls per hierarchy on every `delete`.
+  if (!imitation_) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
+    if (errno == EBUSY) return remove_one(dir);  // no child cgroups: only busy
+    if (errno != ENOTEMPTY) return Error::os("remove cgroup " + quote(dir));
+  }
   if (!exists(dir)) return {};
   std::vector<std::string> dirs, files;
   ARCA_TRY(list(dir, &dirs, &files));
