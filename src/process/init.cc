@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "linux/syscalls.h"
 #include "process/init_steps.h"
@@ -115,6 +118,18 @@ void guard_child(const SyncChannel& channel) {
   if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR))) _exit(1);
 }
 
+// While a created container waits for `start`, its init is PID 1 of its namespace and
+// would ignore every signal without a handler; `kill ID TERM` must still end it (runc's
+// init does exit on TERM, INT and HUP). execve resets these handlers to the default.
+void exit_on_termination_signals() {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = [](int sig) { _exit(128 + sig); };
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) {
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
 }  // namespace
 
 void fail(const SyncChannel& channel, const Error& error) {
@@ -157,6 +172,7 @@ void run_init(const InitOptions& options) {
   check(moved, moved.send({MsgType::kReady, 0, 0, {}}));
   bool start_now = wait_for_ack(moved);
   if (!start_now) {
+    exit_on_termination_signals();
     auto started = steps::wait_for_start(fifo_fd);
     if (!started) _exit(1);
   }

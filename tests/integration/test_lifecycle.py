@@ -525,3 +525,15 @@ def test_run_forwards_signals_to_the_container(rt, make_bundle, sig):
             p.kill()
             p.wait()
     assert p.returncode == 42, p.stderr.read()
+
+
+@pytest.mark.parametrize("sig", ["TERM", "INT", "HUP"])
+def test_kill_ends_a_created_container(rt, make_bundle, sig):
+    # The init waits for `start` as PID 1 of its pid namespace, where signals without a
+    # handler are ignored; TERM must still end a created container (as with runc).
+    b = make_bundle(args(*SLEEP))
+    cid = new_id()
+    assert rt.create(cid, b).returncode == 0
+    assert rt.kill(cid, sig).returncode == 0
+    assert rt.wait_status(cid, "stopped") == "stopped"
+    assert rt.delete(cid).returncode == 0
