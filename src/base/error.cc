@@ -21,10 +21,25 @@ std::string Error::render() const {
 }
 
 std::string quote(const std::string& s) {
+  // Control characters are escaped so a message stays one line whatever the name holds.
+  static const char kHex[] = "0123456789abcdef";
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
 }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "plan/launch.h"
+#include "spec/json_reader.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x80
@@ -49,7 +50,7 @@ Status plan_time_offsets(const spec::Config& config, Launch* launch) {
   const auto& offsets = config.linux.time_offsets;
   if (offsets.empty()) return {};
   for (const auto& [clock, offset] : offsets) {
-    const std::string at = "/linux/timeOffsets/" + clock;
+    const std::string at = "/linux/timeOffsets/" + spec::pointer_token(clock);
     if (clock != "monotonic" && clock != "boottime") {
       return Error::invalid(at + ": unknown clock " + quote(clock));
     }

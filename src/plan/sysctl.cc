@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "plan/launch.h"
+#include "spec/json_reader.h"
 
 namespace arca::plan {
 namespace {
@@ -94,7 +95,7 @@ Status plan_sysctls(const spec::Config& config, Launch* launch) {
   launch->sysctls.clear();
   for (const auto& [key, value] : config.linux.sysctl) {
     auto ok = check_sysctl(key, launch->clone_flags, net, ipc, uts);
-    if (!ok) return std::move(ok).error().context("/linux/sysctl/" + key);
+    if (!ok) return std::move(ok).error().context("/linux/sysctl/" + spec::pointer_token(key));
     launch->sysctls.push_back({key, sysctl_path(key), value});
   }
 

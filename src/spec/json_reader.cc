@@ -64,6 +64,12 @@ std::string pointer_token(const std::string& key) {
       out += "~0";
     } else if (c == '/') {
       out += "~1";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      // Not RFC 6901, but a pointer is only shown in one-line messages: escape like JSON.
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[c & 0xf];
     } else {
       out += c;
     }
