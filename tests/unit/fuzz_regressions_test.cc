@@ -58,5 +58,17 @@ TEST(FuzzRegressions, PlanTimeOffsetClockWithNewlineIsOneLine) {
   expect_one_line(l.error());
 }
 
+// Names that make_launch rejects are quoted; quote() used to copy a newline as it was.
+TEST(FuzzRegressions, PlanUnknownPropagationWithNewlineIsOneLine) {
+  auto c = spec::parse_config(
+      R"({"ociVersion":"1","root":{"path":"/r"},"process":{"cwd":"/","args":["a"],)"
+      R"("user":{"uid":0,"gid":0}},"linux":{"rootfsPropagation":"bogus\n"}})");
+  ASSERT_TRUE(c.ok()) << c.error().render();
+  auto l = plan::make_launch(*c, "/bundle");
+  ASSERT_FALSE(l.ok());
+  expect_one_line(l.error());
+  EXPECT_NE(l.error().render().find("\"bogus\\n\""), std::string::npos) << l.error().render();
+}
+
 }  // namespace
 }  // namespace arca
