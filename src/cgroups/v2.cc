@@ -105,7 +105,14 @@ class V2Manager : public Manager {
 
   // Enables, one by one, the controllers `at` offers but does not yet delegate. One that
   // cannot be enabled is left out; apply() names it if a resource needs it.
+  // A non-root cgroup that holds processes (typically our own) is left alone: the kernel
+  // would accept only the threaded controllers there, which makes it a thread root and
+  // every new cgroup below it "domain invalid", refusing processes (EOPNOTSUPP).
   Status enable_controllers(const std::string& at) const {
+    if (!fs_.imitation() && fs_.exists(at + "/cgroup.type")) {  // no cgroup.type on the root
+      auto procs = fs_.read(at, "cgroup.procs");
+      if (procs && procs->find_first_not_of(" \n") != std::string::npos) return {};
+    }
     ARCA_ASSIGN(std::string offered, fs_.read(at, "cgroup.controllers"));
     ARCA_ASSIGN(std::string enabled_text, fs_.read(at, "cgroup.subtree_control"));
     std::set<std::string> enabled = words(enabled_text);

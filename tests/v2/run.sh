@@ -361,6 +361,35 @@ fi
 cleanup $n
 end
 
+begin nested_own_cgroup
+# arca started from a non-root cgroup: a relative cgroupsPath lands below it; delete, run
+# from elsewhere, finds the recorded cgroup.
+n=nested; outer=$CG/arca-v2-outer; path=$BASE/$n; d=$outer/$path
+mkdir -p "$outer"
+mkbundle $n '"sleep", "1000"' '' "$path"
+if sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$outer" \
+    timeout $TMO "$ARCA" --root "$STATE" run -d -b "$W/$n" $n >"$W/$n.log" 2>&1 </dev/null; then
+  pid=$(state_pid $n)
+  grep -qx "0::/arca-v2-outer/$path" /proc/$pid/cgroup || bad "/proc/$pid/cgroup: $(cat /proc/$pid/cgroup)"
+  A delete -f $n || bad "delete -f (from another cgroup) failed"
+  [ -d "$d" ] && bad "delete -f left $d"
+else
+  bad "run -d failed: $(cat "$W/$n.log")"
+fi
+cleanup $n
+# With a limit: the controller cannot be had below a populated cgroup; a clear error, and
+# the caller's cgroup is not turned into a thread root.
+n=nested2; d=$outer/$BASE/$n
+mkbundle $n '"true"' '"pids": {"limit": 15}' "$BASE/$n"
+out=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$outer" \
+    timeout $TMO "$ARCA" --root "$STATE" run -b "$W/$n" $n 2>&1 </dev/null) && bad "pids limit below a populated cgroup: run succeeded"
+echo "    $out"
+[ -d "$d" ] && bad "failed run left $d"
+t=$(cat "$outer/cgroup.type"); [ "$t" = domain ] || bad "$outer/cgroup.type is '$t'"
+cleanup $n
+rmdir "$outer/$BASE" "$outer" 2>/dev/null
+end
+
 # fail_create NAME RESOURCES [ARGS]: `arca run` fails and leaves no cgroup nor state.
 fail_create() {
   n=$1; path=$BASE/$n; d=$CG$own/$path
