@@ -49,6 +49,8 @@ int run_main(int argc, char** argv) {
   add_delete(app, g, action);
   add_pause_resume_ps(app, g, action);
   add_features(app, g, action);
+  add_update(app, g, action);
+  add_events(app, g, action);
   add_unimplemented(app, action);
 
   try {

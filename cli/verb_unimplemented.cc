@@ -6,8 +6,6 @@ namespace arca::cli {
 void add_unimplemented(CLI::App& app, Action& action) {
   static const char* const kVerbs[][2] = {
       {"exec", "run a process in a container"},
-      {"update", "change a container's resources"},
-      {"events", "container statistics and events"},
       {"checkpoint", "checkpoint a container (not supported)"},
       {"restore", "restore a container (not supported)"},
   };

@@ -29,6 +29,8 @@ void add_kill(CLI::App& app, Globals& g, Action& action);
 void add_delete(CLI::App& app, Globals& g, Action& action);
 void add_pause_resume_ps(CLI::App& app, Globals& g, Action& action);
 void add_features(CLI::App& app, Globals& g, Action& action);
+void add_update(CLI::App& app, Globals& g, Action& action);
+void add_events(CLI::App& app, Globals& g, Action& action);
 void add_unimplemented(CLI::App& app, Action& action);
 
 // "create \"c1\"": the operation and operand every error of a verb starts with.
