@@ -4,6 +4,7 @@
 #   2. unit tests         (ctest, or build/arca-unit if there is no CTest file)
 #   3. integration tests  (/usr/bin/python3 -m pytest -q tests/integration)
 #                         against ARCA_BIN=build/arca; extra args go to pytest.
+#   4. cgroup v2 tests    (scripts/v2.sh: tests/v2/run.sh in a qemu guest)
 # Prints one SUMMARY line; exits non-zero if any step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,8 @@ if [ -z "${ARCA_PROBE:-}" ] && [ -x "$build/arca-probe" ]; then
   export ARCA_PROBE=$build/arca-probe
 fi
 step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration "$@"
+# cgroup v2 for real, in a throwaway qemu guest (about a minute; see scripts/v2.sh).
+step v2 scripts/v2.sh
 
 echo "SUMMARY: ${results[*]} => $([ $failed -eq 0 ] && echo PASS || echo FAIL)"
 exit $failed
