@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real cgroup v2 tests of arca: boots a throwaway cgroup-v2-only qemu guest
-# (/work/shared/tools/v2vm.sh, or $V2VM) with a payload of the static arca, the static
+# (../shared/tools/v2vm.sh beside the checkout, or $V2VM) with a payload of the static arca, the static
 # probe, a static busybox and tests/v2/run.sh, and exits with run.sh's status.
 #   ARCA_BIN    arca binary (default: $ARCA_BUILD/arca, else ./build/arca)
 #   ARCA_PROBE  probe binary (default: next to arca, arca-probe)
@@ -12,7 +12,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-v2vm=${V2VM:-/work/shared/tools/v2vm.sh}
+# shared/ sits beside the checkout (CI's clone gets a copy there too).
+v2vm=${V2VM:-$root/../shared/tools/v2vm.sh}
+[ -x "$v2vm" ] || v2vm=/work/shared/tools/v2vm.sh
 build=${ARCA_BUILD:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
 arca=${ARCA_BIN:-$build/arca}
