@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/log.h"
 #include "cgroups/fs.h"
 #include "cgroups/manager.h"
 #include "cgroups/v2_files.h"
@@ -46,6 +47,12 @@ class V2Manager : public Manager {
   }
 
   Status apply(const Resources& resources) override {
+    if (resources.devices && !resources.devices->empty()) {
+      // cgroup v2 enforces device rules only through an eBPF program, which arca does not
+      // attach yet: say so rather than pretend (the nodes in /dev are still only those
+      // the config lists).
+      log::warn("/linux/resources/devices: device rules are not enforced on cgroup v2 yet");
+    }
     ARCA_ASSIGN(std::vector<Write> writes, v2_writes(resources));
     if (writes.empty()) return {};
     ARCA_ASSIGN(std::string text, fs_.read(dir(), "cgroup.controllers"));
