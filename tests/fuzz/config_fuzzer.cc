@@ -41,6 +41,12 @@ void run(std::string_view text) {
   // usually does too; both are ordinary errors.
   auto valid = arca::validate::validate_config(*config, "/nonexistent-bundle");
   if (!valid) check_error("validate_config", valid.error());
+  // validate_config stops at the first failure, usually the root check; run every check on
+  // every input so the later ones are reached too.
+  for (const auto& check : arca::validate::checks()) {
+    auto ok = check.run(*config, "/nonexistent-bundle");
+    if (!ok) check_error(check.name, ok.error());
+  }
   // make_launch must cope with unvalidated input as well (exec and tests call it directly).
   auto launch = arca::plan::make_launch(*config, "/bundle");
   if (!launch) check_error("make_launch", launch.error());
