@@ -118,9 +118,10 @@ void guard_child(const SyncChannel& channel) {
   if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR))) _exit(1);
 }
 
-// While a created container waits for `start`, its init is PID 1 of its namespace and
-// would ignore every signal without a handler; `kill ID TERM` must still end it (runc's
-// init does exit on TERM, INT and HUP). execve resets these handlers to the default.
+// Until execve, the init is PID 1 of its namespace and would ignore every signal
+// without a handler (a created container waits for `start` in that state); `kill ID TERM` must
+// still end it (runc's init does exit on TERM, INT and HUP). execve resets these handlers to the
+// default.
 void exit_on_termination_signals() {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -143,6 +144,9 @@ void run_init(const InitOptions& options) {
   const plan::Launch& launch = *options.launch;
   guard_child(channel);
   check(channel, steps::reset_signals(options.original_mask));
+  // Before anyone can learn our pid (state.json is written after kReady): a TERM that
+  // `kill` sends right after `create` returns must find the handler in place.
+  exit_on_termination_signals();
   // The parent sends kCgroupReady right after placing us, ahead of kMapsDone.
   if (options.cgroupns_after_placement) check(channel, wait_for_placement(channel));
   if (launch.new_user_ns && !options.joined_in_intermediate) {
@@ -172,7 +176,6 @@ void run_init(const InitOptions& options) {
   check(moved, moved.send({MsgType::kReady, 0, 0, {}}));
   bool start_now = wait_for_ack(moved);
   if (!start_now) {
-    exit_on_termination_signals();
     auto started = steps::wait_for_start(fifo_fd);
     if (!started) _exit(1);
   }
