@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev libcli11-dev
-  libseccomp-dev libgtest-dev busybox-static python3-pytest runc crun iproute2 procps)
+  libseccomp-dev libgtest-dev busybox-static python3-pytest runc crun iproute2 procps
+  clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
