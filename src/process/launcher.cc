@@ -117,6 +117,13 @@ Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, p
   return init;
 }
 
+// The cgroup directories per controller, as state.json keeps them (cgroups/recorded.h).
+nlohmann::json cgroup_record(const cgroups::Manager& cgroup) {
+  nlohmann::json paths = nlohmann::json::object();
+  for (const auto& [controller, path] : cgroup.paths()) paths[controller] = path;
+  return paths;
+}
+
 // The container's cgroups, or nullptr when it gets none: a non-root caller that asked for
 // nothing (no resources, no cgroupsPath) usually may not create cgroups, and runc leaves
 // them out then too.
@@ -155,9 +162,7 @@ Result<Created> create_container(const CreateRequest& request) {
   if (cgroup) {
     // delete and kill --all find the cgroups here: they cannot re-resolve a relative
     // cgroupsPath, which depends on the caller's own cgroup.
-    nlohmann::json paths = nlohmann::json::object();
-    for (const auto& [controller, path] : cgroup->paths()) paths[controller] = path;
-    record.extra["cgroup"] = std::move(paths);
+    record.extra["cgroup"] = cgroup_record(*cgroup);
   }
   // Without cgroups, no state.json until the init is ready: a state dir without one
   // reads as "creating" (cli/container.cc), which saves a file write on every start.
@@ -178,9 +183,7 @@ Result<Created> create_container(const CreateRequest& request) {
     cleanup.cgroup = cgroup.get();
     ARCA_TRY(cgroup->create());
     if (resources) ARCA_TRY(cgroup->apply(*resources));
-    nlohmann::json placed = nlohmann::json::object();  // without hierarchies create skipped
-    for (const auto& [controller, path] : cgroup->paths()) placed[controller] = path;
-    record.extra["cgroup"] = std::move(placed);
+    record.extra["cgroup"] = cgroup_record(*cgroup);  // without what create() skipped
   }
 
   // Direct clone into every new namespace unless something must happen between
