@@ -26,15 +26,12 @@ int report(const Error& error) {
 }
 
 int run_main(int argc, char** argv) {
-  CLI::App app{"arca: an OCI container runtime (runc-compatible command line)", "arca"};
-  app.set_version_flag("-v,--version",
-                       std::string("arca version ") + ARCA_VERSION + "\nspec: 1.2.0");
-  app.require_subcommand(1);
-  app.fallthrough();
+  args::Command app{"arca", "arca: an OCI container runtime (runc-compatible command line)"};
+  app.set_version(std::string("arca version ") + ARCA_VERSION + "\nspec: 1.2.0");
   Globals g;
-  app.add_option("--root", g.root, "state directory for containers")->capture_default_str();
+  app.add_option("--root", g.root, "state directory for containers")->default_text(g.root);
   app.add_option("--log", g.log, "log file (default: stderr)");
-  app.add_option("--log-format", g.log_format, "log format: text or json")->capture_default_str();
+  app.add_option("--log-format", g.log_format, "log format: text or json")->default_text(g.log_format);
   app.add_flag("--debug", g.debug, "log debug messages");
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver");
   app.add_option("--rootless", g.rootless, "ignored; accepted for runc compatibility");
@@ -53,18 +50,12 @@ int run_main(int argc, char** argv) {
   add_events(app, g, action);
   add_unimplemented(app, action);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    fprintf(stderr, "arca: %s\n", e.what());
+  auto parsed = args::parse(app, argc, argv);
+  if (!parsed) {
+    fprintf(stderr, "arca: %s\n", parsed.error().render().c_str());
     return 2;
   }
+  if (*parsed == args::Parsed::kPrinted) return 0;
   auto format = log::parse_format(g.log_format);
   if (!format) return report(format.error());
   if (auto configured = log::configure(g.log, *format, g.debug); !configured) {

@@ -27,15 +27,14 @@ struct CreateOptions {
   bool keep = false;
 };
 
-void add_common(CLI::App* sub, CreateOptions& o) {
+void add_common(args::Command* sub, CreateOptions& o) {
   sub->add_option("id", o.id, "container id")->required();
   sub->add_option("-b,--bundle", o.bundle, "bundle directory (default: current directory)");
   sub->add_option("--pid-file", o.pid_file, "write the init's pid to this file");
   sub->add_option("--console-socket", o.console_socket, "unix socket for the pty master");
   sub->add_flag("--no-pivot", o.no_pivot, "use MS_MOVE + chroot instead of pivot_root");
   sub->add_flag("--no-new-keyring", o.no_new_keyring, "keep the caller's session keyring");
-  sub->add_option("--preserve-fds", o.preserve_fds, "pass this many fds beyond stdio")
-      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--preserve-fds", o.preserve_fds, "pass this many fds beyond stdio");
 }
 
 // systemd socket activation: LISTEN_FDS fds after stdio pass through, as runc does.
@@ -66,6 +65,7 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
     return Error::invalid("--console-socket: terminals are not supported yet");
   }
   ARCA_TRY(state::validate_id(o.id));
+  if (o.preserve_fds < 0) return Error::invalid("--preserve-fds: must not be negative");
   ARCA_ASSIGN(Bundle bundle, load_bundle(o.bundle));
   int preserve = o.preserve_fds;
   add_listen_fds(bundle.launch, preserve);
@@ -107,7 +107,7 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
 
 }  // namespace
 
-void add_create_and_run(CLI::App& app, Globals& g, Action& action) {
+void add_create_and_run(args::Command& app, Globals& g, Action& action) {
   static CreateOptions create;
   auto* c = app.add_subcommand("create", "create a container (its init waits for `start`)");
   add_common(c, create);

@@ -80,12 +80,12 @@ Result<int> events(const Globals& g, const EventsOptions& o) {
 
 }  // namespace
 
-void add_events(CLI::App& app, Globals& g, Action& action) {
+void add_events(args::Command& app, Globals& g, Action& action) {
   static EventsOptions o;
   auto* sub = app.add_subcommand("events", "container statistics and events");
   sub->add_flag("--stats", o.stats, "print the statistics once and exit");
   sub->add_option("--interval", o.interval, "statistics interval (Go duration, e.g. 5s)")
-      ->capture_default_str();
+      ->default_text(o.interval);
   sub->add_option("id", o.id, "container id")->required();
   sub->callback([&] {
     action = [&]() -> Result<int> {

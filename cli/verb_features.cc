@@ -56,7 +56,7 @@ nlohmann::json features() {
 
 }  // namespace
 
-void add_features(CLI::App& app, Globals&, Action& action) {
+void add_features(args::Command& app, Globals&, Action& action) {
   auto* sub = app.add_subcommand("features", "print the features this runtime implements");
   sub->callback([&] {
     action = []() -> Result<int> {

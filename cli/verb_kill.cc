@@ -55,7 +55,7 @@ Result<int> delete_container(const Globals& g, const DeleteOptions& o) {
 
 }  // namespace
 
-void add_kill(CLI::App& app, Globals& g, Action& action) {
+void add_kill(args::Command& app, Globals& g, Action& action) {
   static KillOptions o;
   auto* sub = app.add_subcommand("kill", "send a signal to the container's init");
   sub->add_option("id", o.id, "container id")->required();
@@ -70,7 +70,7 @@ void add_kill(CLI::App& app, Globals& g, Action& action) {
   });
 }
 
-void add_delete(CLI::App& app, Globals& g, Action& action) {
+void add_delete(args::Command& app, Globals& g, Action& action) {
   static DeleteOptions o;
   auto* sub = app.add_subcommand("delete", "delete a container and its state");
   sub->alias("rm");

@@ -3,10 +3,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
-#include <sstream>
 
+#include "base/text.h"
 #include "cgroups/recorded.h"
 #include "container.h"
 
@@ -69,22 +70,17 @@ Result<std::string> run_ps(const std::vector<std::string>& args) {
 // runc's table: ps's own header, then its lines whose PID column is the container's.
 Status print_ps_table(const std::vector<pid_t>& pids, const std::vector<std::string>& args) {
   ARCA_ASSIGN(std::string out, run_ps(args.empty() ? std::vector<std::string>{"-ef"} : args));
-  std::istringstream lines(out);
-  std::string header;
-  std::getline(lines, header);
-  std::istringstream titles(header);
-  size_t column = 0;
-  for (std::string t; titles >> t; ++column) {
-    if (t == "PID") break;
-  }
-  printf("%s\n", header.c_str());
+  auto lines = text::lines(out);
+  if (lines.empty()) return {};
+  auto titles = text::words(lines[0]);
+  size_t column = std::find(titles.begin(), titles.end(), "PID") - titles.begin();
+  printf("%s\n", lines[0].c_str());
   std::set<pid_t> wanted(pids.begin(), pids.end());
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream fields(line);
-    std::string field;
-    for (size_t i = 0; i <= column && fields >> field; ++i) {
-    }
-    if (wanted.count(static_cast<pid_t>(atoi(field.c_str())))) printf("%s\n", line.c_str());
+  for (size_t i = 1; i < lines.size(); ++i) {
+    auto fields = text::words(lines[i]);
+    if (fields.empty()) continue;
+    const std::string& field = fields[std::min(column, fields.size() - 1)];
+    if (wanted.count(static_cast<pid_t>(atoi(field.c_str())))) printf("%s\n", lines[i].c_str());
   }
   return {};
 }
@@ -105,7 +101,7 @@ Result<int> ps(const Globals& g, const PsOptions& o) {
   return 0;
 }
 
-void add_freeze_verb(CLI::App& app, Globals& g, Action& action, bool pause) {
+void add_freeze_verb(args::Command& app, Globals& g, Action& action, bool pause) {
   static std::string ids[2];
   std::string& id = ids[pause ? 0 : 1];
   const char* name = pause ? "pause" : "resume";
@@ -123,12 +119,12 @@ void add_freeze_verb(CLI::App& app, Globals& g, Action& action, bool pause) {
 
 }  // namespace
 
-void add_pause_resume_ps(CLI::App& app, Globals& g, Action& action) {
+void add_pause_resume_ps(args::Command& app, Globals& g, Action& action) {
   add_freeze_verb(app, g, action, true);
   add_freeze_verb(app, g, action, false);
   static PsOptions o;
   auto* sub = app.add_subcommand("ps", "list the processes of a container");
-  sub->add_option("-f,--format", o.format, "table or json")->capture_default_str();
+  sub->add_option("-f,--format", o.format, "table or json")->default_text(o.format);
   sub->add_option("id", o.id, "container id")->required();
   sub->add_option("ps-args", o.ps_args, "options for ps (default -ef)");
   sub->callback([&] {

@@ -37,7 +37,7 @@ Result<int> write_spec(const SpecOptions& o) {
 
 }  // namespace
 
-void add_spec(CLI::App& app, Globals&, Action& action) {
+void add_spec(args::Command& app, Globals&, Action& action) {
   static SpecOptions o;
   auto* sub = app.add_subcommand("spec", "write a default config.json into the bundle");
   sub->add_option("-b,--bundle", o.bundle, "bundle directory (default: current directory)");

@@ -28,7 +28,7 @@ Result<int> start(const Globals& g, const std::string& id) {
 
 }  // namespace
 
-void add_start(CLI::App& app, Globals& g, Action& action) {
+void add_start(args::Command& app, Globals& g, Action& action) {
   static std::string id;
   auto* sub = app.add_subcommand("start", "start a created container");
   sub->add_option("id", id, "container id")->required();

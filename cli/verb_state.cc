@@ -85,7 +85,7 @@ Result<int> list(const Globals& g, const ListOptions& o) {
 
 }  // namespace
 
-void add_state_and_list(CLI::App& app, Globals& g, Action& action) {
+void add_state_and_list(args::Command& app, Globals& g, Action& action) {
   static std::string id;
   auto* s = app.add_subcommand("state", "print the state of a container as JSON");
   s->add_option("id", id, "container id")->required();
@@ -100,7 +100,7 @@ void add_state_and_list(CLI::App& app, Globals& g, Action& action) {
   static ListOptions list_options;
   auto* l = app.add_subcommand("list", "list containers");
   l->alias("ls");
-  l->add_option("-f,--format", list_options.format, "table or json")->capture_default_str();
+  l->add_option("-f,--format", list_options.format, "table or json")->default_text(list_options.format);
   l->add_flag("-q,--quiet", list_options.quiet, "print only ids");
   l->callback([&] {
     action = [&]() -> Result<int> {

@@ -3,7 +3,7 @@
 
 namespace arca::cli {
 
-void add_unimplemented(CLI::App& app, Action& action) {
+void add_unimplemented(args::Command& app, Action& action) {
   static const char* const kVerbs[][2] = {
       {"exec", "run a process in a container"},
       {"checkpoint", "checkpoint a container (not supported)"},
@@ -11,8 +11,9 @@ void add_unimplemented(CLI::App& app, Action& action) {
   };
   for (const auto& verb : kVerbs) {
     auto* sub = app.add_subcommand(verb[0], verb[1]);
-    sub->allow_extras();
-    sub->prefix_command();
+    static std::vector<std::string> ignored;
+    sub->add_option("args", ignored, "ignored");
+    sub->operands_end_flags();
     std::string name = verb[0];
     sub->callback([&action, name] {
       action = [name]() -> Result<int> { return Error::invalid(name + ": not implemented yet"); };

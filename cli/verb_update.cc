@@ -155,7 +155,7 @@ Result<int> update(const Globals& g, const UpdateOptions& o) {
 
 }  // namespace
 
-void add_update(CLI::App& app, Globals& g, Action& action) {
+void add_update(args::Command& app, Globals& g, Action& action) {
   static UpdateOptions o;
   auto* sub = app.add_subcommand("update", "change a container's resources");
   sub->add_option("-r,--resources", o.resources_file,

@@ -7,10 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
-#include <sstream>
 #include <thread>
 
+#include "base/text.h"
 #include "base/unique_fd.h"
 
 namespace arca::cgroups {
@@ -59,8 +60,7 @@ Status CgroupFs::make_dirs(const std::string& base, const std::string& dir,
                            std::vector<std::string>* created) const {
   std::string rel = dir.substr(base.size());
   std::string path = base;
-  std::istringstream parts(rel);
-  for (std::string part; std::getline(parts, part, '/');) {
+  for (const std::string& part : text::split(rel, '/')) {
     if (part.empty()) continue;
     std::string parent = path;
     path += "/" + part;
@@ -139,8 +139,7 @@ Status CgroupFs::remove_tree(const std::string& dir) const {
 Result<std::vector<pid_t>> CgroupFs::procs(const std::string& dir) const {
   std::vector<pid_t> out;
   ARCA_ASSIGN(std::string text, read(dir, "cgroup.procs"));
-  std::istringstream in(text);
-  for (long pid; in >> pid;) out.push_back(static_cast<pid_t>(pid));
+  for (const std::string& word : text::words(text)) out.push_back(static_cast<pid_t>(atol(word.c_str())));
   std::vector<std::string> dirs, files;
   ARCA_TRY(list(dir, &dirs, &files));
   for (const auto& d : dirs) {

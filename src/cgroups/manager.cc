@@ -1,21 +1,12 @@
 #include "cgroups/manager.h"
 
-#include <fstream>
-#include <sstream>
+#include "linux/syscalls.h"
 
 namespace arca::cgroups {
 namespace {
 
-Result<std::string> slurp(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error::os("read " + quote(path));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 bool systemd_is_pid1() {
-  auto comm = slurp("/proc/1/comm");
+  auto comm = linux_sys::read_file("/proc/1/comm");
   return comm && *comm == "systemd\n";
 }
 
@@ -35,8 +26,8 @@ Result<std::unique_ptr<Manager>> make_manager(const HostCgroups& host, const Cgr
 
 Result<std::unique_ptr<Manager>> open_manager(const std::string& cgroups_path,
                                               const std::string& id, bool systemd) {
-  ARCA_ASSIGN(std::string proc_cgroup, slurp("/proc/self/cgroup"));
-  ARCA_ASSIGN(std::string mountinfo, slurp("/proc/self/mountinfo"));
+  ARCA_ASSIGN(std::string proc_cgroup, linux_sys::read_file("/proc/self/cgroup"));
+  ARCA_ASSIGN(std::string mountinfo, linux_sys::read_file("/proc/self/mountinfo"));
   ARCA_ASSIGN(HostCgroups host, host_cgroups(proc_cgroup, mountinfo));
   ARCA_ASSIGN(CgroupsPath path,
               parse_cgroups_path(cgroups_path, id, systemd, systemd && systemd_is_pid1()));

@@ -1,7 +1,8 @@
 #include "cgroups/paths.h"
 
 #include <algorithm>
-#include <sstream>
+
+#include "base/text.h"
 
 namespace arca::cgroups {
 namespace {
@@ -109,10 +110,8 @@ const Hierarchy* HostCgroups::find(const std::string& controller) const {
 
 Result<std::vector<ProcCgroup>> parse_proc_cgroup(const std::string& text) {
   std::vector<ProcCgroup> out;
-  std::istringstream in(text);
-  std::string line;
   int number = 0;
-  while (std::getline(in, line)) {
+  for (const std::string& line : text::lines(text)) {
     ++number;
     if (line.empty()) continue;
     size_t a = line.find(':');
@@ -135,14 +134,10 @@ Result<std::vector<ProcCgroup>> parse_proc_cgroup(const std::string& text) {
 
 Result<std::vector<CgroupMount>> parse_cgroup_mounts(const std::string& mountinfo) {
   std::vector<CgroupMount> out;
-  std::istringstream in(mountinfo);
-  std::string line;
   int number = 0;
-  while (std::getline(in, line)) {
+  for (const std::string& line : text::lines(mountinfo)) {
     ++number;
-    std::vector<std::string> fields;
-    std::istringstream words(line);
-    for (std::string w; words >> w;) fields.push_back(w);
+    std::vector<std::string> fields = text::words(line);
     auto dash = std::find(fields.begin(), fields.end(), "-");
     if (fields.empty()) continue;
     if (fields.size() < 10 || dash == fields.end() || dash - fields.begin() < 6 ||

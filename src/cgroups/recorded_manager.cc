@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <sstream>
 #include <vector>
 
+#include "base/text.h"
 #include "cgroups/fs.h"
 #include "cgroups/v1_files.h"
 #include "cgroups/v2_files.h"
@@ -68,17 +68,15 @@ class StatReader {
     std::map<std::string, uint64_t> out;
     auto t = text(file);
     if (!t) return out;
-    std::istringstream lines(*t);
-    std::string key, value;
-    while (lines >> key >> value) out[key] = strtoull(value.c_str(), nullptr, 10);
+    auto w = ::arca::text::words(*t);
+    for (size_t i = 0; i + 1 < w.size(); i += 2) out[w[i]] = strtoull(w[i + 1].c_str(), nullptr, 10);
     return out;
   }
   std::vector<uint64_t> list(const std::string& file) const {
     std::vector<uint64_t> out;
     auto t = text(file);
     if (!t) return out;
-    std::istringstream words(*t);
-    for (std::string w; words >> w;) out.push_back(strtoull(w.c_str(), nullptr, 10));
+    for (const std::string& w : ::arca::text::words(*t)) out.push_back(strtoull(w.c_str(), nullptr, 10));
     return out;
   }
   std::vector<std::string> files() const {
@@ -133,8 +131,7 @@ json pids_stats(const StatReader& r) {
 // cpuset.cpus / cpuset.mems ("0-3,7") as runc's lists of numbers.
 std::vector<uint64_t> cpu_list(const std::string& text) {
   std::vector<uint64_t> out;
-  std::stringstream ranges(trim(text));
-  for (std::string range; std::getline(ranges, range, ',');) {
+  for (const std::string& range : ::arca::text::split(trim(text), ',')) {
     if (range.empty()) continue;
     size_t dash = range.find('-');
     uint64_t lo = strtoull(range.c_str(), nullptr, 10);
@@ -149,11 +146,10 @@ json blkio_entries(const StatReader& r, const std::string& file) {
   json out = json::array();
   auto t = r.text(file);
   if (!t) return out;
-  std::istringstream lines(*t);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream f(line);
-    std::string dev, op, value;
-    if (!(f >> dev >> op >> value)) continue;
+  for (const std::string& line : ::arca::text::lines(*t)) {
+    auto f = ::arca::text::words(line);
+    if (f.size() < 3) continue;
+    const std::string &dev = f[0], &op = f[1], &value = f[2];
     size_t colon = dev.find(':');
     if (colon == std::string::npos) continue;
     json e = json::object();

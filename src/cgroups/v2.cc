@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "cgroups/fs.h"
 #include "cgroups/manager.h"
 #include "cgroups/v2_files.h"
@@ -15,11 +15,9 @@
 namespace arca::cgroups {
 namespace {
 
-std::set<std::string> words(const std::string& text) {
-  std::set<std::string> out;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) out.insert(w);
-  return out;
+std::set<std::string> words(const std::string& s) {
+  auto list = text::words(s);
+  return {list.begin(), list.end()};
 }
 
 class V2Manager : public Manager {
@@ -35,8 +33,7 @@ class V2Manager : public Manager {
     // Each ancestor's subtree_control must hold a controller for the leaf to have it;
     // enable them on the way down, before making the next level.
     std::string at = base_;
-    std::istringstream parts(path_);
-    for (std::string part; std::getline(parts, part, '/');) {
+    for (const std::string& part : text::split(path_, '/')) {
       if (part.empty()) continue;
       ARCA_TRY(enable_controllers(at));
       std::vector<std::string> created;
@@ -88,8 +85,7 @@ class V2Manager : public Manager {
     const std::string want = frozen ? "frozen 1" : "frozen 0";
     for (int attempt = 0; attempt < 1000; ++attempt) {
       ARCA_ASSIGN(std::string events, fs_.read(dir(), "cgroup.events"));
-      std::istringstream in(events);
-      for (std::string line; std::getline(in, line);) {
+      for (const std::string& line : text::lines(events)) {
         if (line == want) return {};
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -12,10 +12,11 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <set>
 
+#include "base/text.h"
+#include "linux/syscalls.h"
 #include "rootfs/internal.h"
 
 namespace arca::rootfs {
@@ -41,9 +42,8 @@ std::set<std::string> split_commas(const std::string& s) {
 // as the "unified" hierarchy on hybrid hosts). Keyed by the set of controller names.
 std::map<std::set<std::string>, std::string> own_cgroups() {
   std::map<std::set<std::string>, std::string> out;
-  std::ifstream in("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(in, line)) {
+  auto own = linux_sys::read_file("/proc/self/cgroup");
+  for (const std::string& line : text::lines(own ? *own : std::string())) {
     size_t a = line.find(':');
     size_t b = a == std::string::npos ? a : line.find(':', a + 1);
     if (b == std::string::npos) continue;

@@ -4,9 +4,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "base/text.h"
+#include "linux/syscalls.h"
 #include "rootfs/internal.h"
 #include "rootfs/resolve.h"
 #include "rootfs/rootfs.h"
@@ -41,14 +40,12 @@ bool path_has_prefix(const std::string& path, const std::string& prefix) {
 Status make_parent_private(const std::string& rootfs) {
   char real[PATH_MAX];
   if (realpath(rootfs.c_str(), real) == nullptr) return Error::os("realpath " + quote(rootfs));
-  std::ifstream in("/proc/self/mountinfo");
-  if (!in) return Error::os("open /proc/self/mountinfo");
-  std::string line, best = "/";
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, mount_point;
-    fields >> id >> parent >> dev >> root >> mount_point;
-    mount_point = unescape_mountinfo(mount_point);
+  ARCA_ASSIGN(std::string mountinfo, linux_sys::read_file("/proc/self/mountinfo"));
+  std::string best = "/";
+  for (const std::string& line : text::lines(mountinfo)) {
+    auto fields = text::words(line);
+    if (fields.size() < 5) continue;
+    std::string mount_point = unescape_mountinfo(fields[4]);
     if (path_has_prefix(real, mount_point) && mount_point.size() > best.size()) {
       best = mount_point;
     }
