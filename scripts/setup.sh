@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev libcli11-dev
+packages=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev
   libseccomp-dev libgtest-dev busybox-static python3-pytest runc crun iproute2 procps
   clang libclang-rt-14-dev)
 missing=()
