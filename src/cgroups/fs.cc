@@ -54,6 +54,25 @@ std::string trim(const std::string& s) {
   return line.substr(a, b - a + 1);
 }
 
+Result<UniqueFd> open_dir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Error::os("open cgroup " + quote(dir));
+  return fd;
+}
+
+Status join_by_tasks_fds(const int* fds, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    ssize_t n = ::write(fds[i], "0", 1);
+    int saved = errno;
+    ::close(fds[i]);
+    if (n != 1) {
+      errno = saved;
+      return Error::os("join cgroup (write \"0\" to tasks)");
+    }
+  }
+  return {};
+}
+
 bool CgroupFs::exists(const std::string& path) const { return ::access(path.c_str(), F_OK) == 0; }
 
 Status CgroupFs::make_dirs(const std::string& base, const std::string& dir,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace arca::cgroups {
 
@@ -40,5 +41,8 @@ class CgroupFs {
 
 // The first line of a value, without surrounding whitespace.
 std::string trim(const std::string& s);
+
+// An O_RDONLY|O_DIRECTORY fd of a cgroup directory (clone3's CLONE_INTO_CGROUP takes one).
+Result<UniqueFd> open_dir(const std::string& dir);
 
 }  // namespace arca::cgroups

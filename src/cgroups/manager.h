@@ -6,7 +6,8 @@
 //   ARCA_ASSIGN(auto res, cgroups::parse_resources(*config.linux.resources));
 //   ARCA_TRY(cg->create());
 //   ARCA_TRY(cg->apply(res));
-//   ARCA_TRY(cg->add_process(pid));  // or clone3(CLONE_INTO_CGROUP, cg->open_v2_dir())
+//   ARCA_ASSIGN(auto placement, cg->open_placement());  // the new child joins itself
+//   ARCA_TRY(cg->add_process(pid));                     // or: move a running process
 //   ...
 //   ARCA_TRY(cg->destroy());         // at delete, once the processes are gone
 // Nothing here kills processes; destroy() fails while the cgroup is still populated.
@@ -25,6 +26,22 @@
 #include "cgroups/resources.h"
 
 namespace arca::cgroups {
+
+// How a child arca is about to fork joins the cgroup by itself. A write of another
+// process's pid to cgroup.procs takes the kernel's global threadgroup lock, whose first
+// use in a while waits for an RCU grace period: 10-20 ms of wall time per container
+// start on a busy host. Instead:
+//  - each v1 hierarchy: an fd of its `tasks` file, opened by arca; the child writes "0"
+//    (itself, one thread), which the kernel does without that lock;
+//  - cgroup2 (v2, and the unified hierarchy of a hybrid host): the directory, for
+//    clone3(CLONE_INTO_CGROUP), which places the child as it is created.
+struct Placement {
+  std::vector<UniqueFd> tasks;
+  UniqueFd v2_dir;
+};
+
+// The child's half of Placement: writes "0" to each fd and closes it.
+Status join_by_tasks_fds(const int* fds, size_t count);
 
 class Manager {
  public:
@@ -57,6 +74,8 @@ class Manager {
   // An O_RDONLY|O_DIRECTORY fd of the cgroup2 directory, for clone3(CLONE_INTO_CGROUP).
   // Fails on v1 and hybrid hosts, where the process must be added with add_process().
   virtual Result<UniqueFd> open_v2_dir() const = 0;
+  // See Placement. After create().
+  virtual Result<Placement> open_placement() const = 0;
 };
 
 struct ManagerOptions {

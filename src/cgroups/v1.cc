@@ -1,5 +1,7 @@
 // The cgroup v1 backend, also used on hybrid hosts (where the controller-less cgroup2
 // hierarchy gets the cgroup too, so the container is tracked there like everything else).
+#include <fcntl.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -137,6 +139,21 @@ class V1Manager : public Manager {
   Result<UniqueFd> open_v2_dir() const override {
     return Error::invalid(std::string("no cgroup v2 directory on a ") + mode_name(mode_) +
                           " host; use add_process()");
+  }
+
+  Result<Placement> open_placement() const override {
+    Placement p;
+    for (const auto& d : dirs_) {
+      if (d.controllers.empty()) {
+        ARCA_ASSIGN(p.v2_dir, open_dir(d.full()));
+        continue;
+      }
+      std::string tasks = d.full() + "/tasks";
+      UniqueFd fd(::open(tasks.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!fd.valid()) return Error::os("open " + quote(tasks));
+      p.tasks.push_back(std::move(fd));
+    }
+    return p;
   }
 
  private:

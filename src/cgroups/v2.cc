@@ -97,10 +97,12 @@ class V2Manager : public Manager {
 
   std::map<std::string, std::string> paths() const override { return {{"", dir()}}; }
 
-  Result<UniqueFd> open_v2_dir() const override {
-    UniqueFd fd(::open(dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd.valid()) return Error::os("open cgroup " + quote(dir()));
-    return fd;
+  Result<UniqueFd> open_v2_dir() const override { return open_dir(dir()); }
+
+  Result<Placement> open_placement() const override {
+    Placement p;
+    ARCA_ASSIGN(p.v2_dir, open_dir(dir()));
+    return p;
   }
 
  private:

@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "cgroups/manager.h"
 #include "linux/syscalls.h"
 #include "process/init_steps.h"
 #include "rootfs/rootfs.h"
@@ -76,16 +77,6 @@ void check(const SyncChannel& channel, Status status) {
   if (!status) fail(channel, status.error());
 }
 
-// End-of-file means arca died: leave nothing.
-Status wait_for_placement(const SyncChannel& channel) {
-  auto msg = channel.receive();
-  if (!msg) _exit(1);
-  if (msg->type != MsgType::kCgroupReady) {
-    return Error::invalid(std::string("sync: expected cgroup-ready, got ") + to_string(msg->type));
-  }
-  return {};
-}
-
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
   std::vector<char*> out;
   out.reserve(v.size() + 1);
@@ -147,8 +138,8 @@ void run_init(const InitOptions& options) {
   // Before anyone can learn our pid (state.json is written after kReady): a TERM that
   // `kill` sends right after `create` returns must find the handler in place.
   exit_on_termination_signals();
-  // The parent sends kCgroupReady right after placing us, ahead of kMapsDone.
-  if (options.cgroupns_after_placement) check(channel, wait_for_placement(channel));
+  // Into the container's cgroups before anything else: no step below runs outside them.
+  check(channel, cgroups::join_by_tasks_fds(options.cgroup_tasks, options.cgroup_task_count));
   if (launch.new_user_ns && !options.joined_in_intermediate) {
     check(channel, steps::wait_for_id_maps(channel));
     check(channel, steps::become_root_in_userns());

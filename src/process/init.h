@@ -20,9 +20,11 @@ struct InitOptions {
   bool no_pivot = false;
   bool new_keyring = true;
   bool joined_in_intermediate = false;  // namespaces were already joined by the middle
-  // The parent places the init in the container's cgroups; the cgroup namespace (left out
-  // of the clone/unshare flags) is created only after kCgroupReady, so that its root is
-  // the container's cgroup.
+  // The init joins its cgroups itself, first thing (cgroups::Placement: writes "0" to
+  // these fds); the cgroup namespace (left out of the clone/unshare flags) is created only
+  // after that, so that its root is the container's cgroup.
+  const int* cgroup_tasks = nullptr;
+  size_t cgroup_task_count = 0;
   bool cgroupns_after_placement = false;
   sigset_t original_mask;  // arca's signal mask before it blocked signals for `run`
 };

@@ -60,7 +60,8 @@ Status write_pid_file(const std::string& path, pid_t pid) {
 }
 
 [[noreturn]] void child_main(const CreateRequest& request, SyncChannel& channel, int fifo_fd,
-                             bool intermediate, bool cgroupns) {
+                             bool intermediate, bool cgroupns,
+                             const std::vector<int>& cgroup_tasks) {
   InitOptions options;
   options.launch = request.launch;
   options.seccomp = request.seccomp;
@@ -71,22 +72,15 @@ Status write_pid_file(const std::string& path, pid_t pid) {
   options.new_keyring = request.new_keyring;
   options.original_mask = request.original_mask;
   options.cgroupns_after_placement = cgroupns;
+  options.cgroup_tasks = cgroup_tasks.data();
+  options.cgroup_task_count = cgroup_tasks.size();
   if (intermediate) run_intermediate(options);
   run_init(options);
 }
 
-// Puts `pid` into the container's cgroups and, when the init is to create a cgroup
-// namespace, tells it that it may now (its namespace root is its cgroup at that moment).
-Status place(const SyncChannel& channel, cgroups::Manager* cgroup, pid_t pid, bool cgroupns) {
-  if (cgroup == nullptr) return {};
-  ARCA_TRY(cgroup->add_process(pid));
-  if (cgroupns) ARCA_TRY(channel.send({MsgType::kCgroupReady, 0, 0, {}}));
-  return {};
-}
-
 // The sync conversation up to kReady. Returns the init's pid.
 Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, pid_t child,
-                       bool intermediate, cgroups::Manager* cgroup, bool cgroupns) {
+                       bool intermediate) {
   ParentProtocol protocol(launch.new_user_ns, intermediate);
   pid_t init = intermediate ? 0 : child;
   while (!protocol.ready()) {
@@ -108,7 +102,6 @@ Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, p
       case MsgType::kInitPid:
         init = static_cast<pid_t>(msg->value);
         waitpid(child, nullptr, 0);
-        ARCA_TRY(place(channel, cgroup, init, cgroupns));
         break;
       default:
         break;
@@ -134,6 +127,20 @@ Result<std::unique_ptr<cgroups::Manager>> open_cgroups(const CreateRequest& requ
     return std::unique_ptr<cgroups::Manager>();
   }
   return cgroups::open_manager(path, request.id, request.systemd_cgroup);
+}
+
+// clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP
+// (before 5.7) refuses it: then the child joins through cgroup.procs like a v1 `tasks` file.
+Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placement,
+                          std::vector<int>& cgroup_tasks) {
+  if (!placement.v2_dir.valid()) return linux_sys::clone3_fork(flags, pidfd);
+  auto child = linux_sys::clone3_fork(flags, pidfd, placement.v2_dir.get());
+  if (child || (child.error().code() != EINVAL && child.error().code() != ENOSYS)) return child;
+  UniqueFd procs(openat(placement.v2_dir.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC));
+  if (!procs.valid()) return Error::os("open cgroup.procs");
+  cgroup_tasks.push_back(procs.get());
+  placement.tasks.push_back(std::move(procs));
+  return linux_sys::clone3_fork(flags, pidfd);
 }
 
 }  // namespace
@@ -167,6 +174,7 @@ Result<Created> create_container(const CreateRequest& request) {
   // Without cgroups, no state.json until the init is ready: a state dir without one
   // reads as "creating" (cli/container.cc), which saves a file write on every start.
 
+  cgroups::Placement placement;
   UniqueFd fifo;
   if (!request.start_now) {
     if (mkfifoat(dir.fd(), "exec.fifo", 0600) != 0) return Error::os("mkfifo exec.fifo");
@@ -184,7 +192,10 @@ Result<Created> create_container(const CreateRequest& request) {
     ARCA_TRY(cgroup->create());
     if (resources) ARCA_TRY(cgroup->apply(*resources));
     record.extra["cgroup"] = cgroup_record(*cgroup);  // without what create() skipped
+    ARCA_ASSIGN(placement, cgroup->open_placement());
   }
+  std::vector<int> cgroup_tasks;
+  for (const auto& fd : placement.tasks) cgroup_tasks.push_back(fd.get());
 
   // Direct clone into every new namespace unless something must happen between
   // joining/creating a namespace and forking the init (see run_intermediate).
@@ -192,25 +203,25 @@ Result<Created> create_container(const CreateRequest& request) {
   security::last_capability();  // cache before the container's /proc replaces ours
   int pidfd = -1;
   uint64_t flags = intermediate ? 0 : static_cast<uint64_t>(launch.clone_flags);
-  // With cgroups, the init creates its cgroup namespace after placement (see sync.h).
+  // With cgroups, the init creates its cgroup namespace once it has joined its v1 cgroups
+  // (see cgroups::Placement), so that the namespace's root is the container's cgroup.
   bool cgroupns = cgroup && (launch.clone_flags & CLONE_NEWCGROUP) != 0;
   if (cgroupns) flags &= ~static_cast<uint64_t>(CLONE_NEWCGROUP);
-  ARCA_ASSIGN(pid_t child, linux_sys::clone3_fork(flags, intermediate ? nullptr : &pidfd));
+  ARCA_ASSIGN(pid_t child, clone_child(flags, intermediate ? nullptr : &pidfd, placement,
+                                       cgroup_tasks));
   if (child == 0) {
     // The state dir fd carries create's flock: an init holding it would block every
     // later verb on this container.
     close(dir.fd());
     parent_end.handle().reset();
-    child_main(request, child_end, fifo.release(), intermediate, cgroupns);
+    child_main(request, child_end, fifo.release(), intermediate, cgroupns, cgroup_tasks);
   }
   cleanup.child = child;
   child_end.handle().reset();
   fifo.reset();  // only the init may hold the read end: `start` relies on ENXIO otherwise
-  // Before any container code: that runs only after kAck. An intermediate is not placed
-  // (it only forks the init); the init is, once its pid arrives.
-  if (!intermediate) ARCA_TRY(place(parent_end, cgroup.get(), child, cgroupns));
+  placement = {};  // the child has its copies
 
-  auto init = converse(parent_end, launch, child, intermediate, cgroup.get(), cgroupns);
+  auto init = converse(parent_end, launch, child, intermediate);
   if (!init) return std::move(init).error();
   cleanup.init = *init;
   if (intermediate) cleanup.child = 0;

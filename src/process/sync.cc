@@ -29,8 +29,6 @@ const char* to_string(MsgType type) {
       return "error";
     case MsgType::kAck:
       return "ack";
-    case MsgType::kCgroupReady:
-      return "cgroup-ready";
   }
   return "unknown";
 }
@@ -46,7 +44,7 @@ Result<Message> decode(const char* data, size_t size) {
   if (size < sizeof(Header)) return Error::invalid("sync: short message");
   Header h;
   memcpy(&h, data, sizeof h);
-  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kCgroupReady)) {
+  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kAck)) {
     return Error::invalid("sync: unknown message type " + std::to_string(h.type));
   }
   Message m;
@@ -113,7 +111,6 @@ Status ParentProtocol::expect(MsgType received) {
       return {};
     case MsgType::kMapsDone:
     case MsgType::kAck:
-    case MsgType::kCgroupReady:
       return unexpected("(parent-to-child message)");
   }
   return unexpected("");

@@ -5,16 +5,14 @@
 //
 //   parent (arca)                                   child (init, or the intermediate)
 //   -------------                                   ---------------------------------
-//   clone ---------------------------------------->  [intermediate only: setns user,
+//   clone3 [CLONE_INTO_CGROUP] ------------------->  [intermediate only: setns user,
 //                                                     pid, ...; unshare; fork init]
-//   add the child to the container's cgroups (direct clone)
-//   kCgroupReady ---------------------------------->  (new cgroup namespace only)
+//                                                   init: join the v1 cgroups ("0" to
+//                                                     each `tasks` fd arca opened)
 //            <---------------------------- kMapsRequest   (new user namespace)
 //   write uid_map, gid_map
 //   kMapsDone ------------------------------------>
 //            <---------------------------- kInitPid {pid} (intermediate only)
-//   add the init to the container's cgroups (intermediate)
-//   kCgroupReady ---------------------------------->  (new cgroup namespace only)
 //                                                   unshare(CLONE_NEWCGROUP)
 //                                                   setup checklist (mounts, pivot,
 //                                                   hostname, rlimits, user, caps, fds)
@@ -24,10 +22,10 @@
 //                                                   created: wait on the exec fifo
 //                                                   execve(process.args)
 //
-// A new cgroup namespace's root is the cgroup its creator is in at that moment, so with a
-// cgroup namespace the child is cloned without CLONE_NEWCGROUP and unshares it only after
-// kCgroupReady says it was placed. Without one there is no extra round trip: placement
-// still precedes kAck, and no container code runs before kAck.
+// The init places itself (cgroups::Placement: no parent write to cgroup.procs, whose lock
+// waits for an RCU grace period). A new cgroup namespace's root is the cgroup its creator
+// is in at that moment, so with cgroups the child is cloned without CLONE_NEWCGROUP and
+// unshares it after joining them.
 //
 // End-of-file before kReady means the child died: the parent reports it and cleans up.
 // End-of-file before kAck means the parent died: the child exits, leaving nothing.
@@ -48,7 +46,7 @@ enum class MsgType : uint32_t {
   kReady = 4,
   kError = 5,
   kAck = 6,
-  kCgroupReady = 7,  // parent -> child: placed in the container's cgroups
+  // 7 was kCgroupReady (the parent placed the init); retired, the init joins by itself.
 };
 
 struct Message {

@@ -173,4 +173,12 @@ def test_without_cgroup_namespace_the_full_path_shows(rt, make_bundle):
     assert p.returncode == 0, p.stderr
     pids = [l for l in p.stdout.splitlines() if l.split(":")[1] == "pids"]
     assert pids and pids[0].endswith("/" + cid), p.stdout
+    # The init joined its cgroup in every hierarchy arca can write (the v1 ones through
+    # `tasks`, the hybrid cgroup2 one by clone3 CLONE_INTO_CGROUP), not just one.
+    seen = {l.split(":")[1]: l.split(":", 2)[2] for l in p.stdout.splitlines() if l.count(":") >= 2}
+    writable = [c for c, d in own_cgroups().items() if os.access(d, os.W_OK)]
+    assert writable, own_cgroups()
+    for controller in writable:
+        path = next(v for k, v in seen.items() if controller in k.split(",") or k == controller)
+        assert path.endswith("/" + cid), (controller, p.stdout)
     assert left_over(cid) == []
