@@ -29,6 +29,12 @@ const char* to_string(MsgType type) {
       return "error";
     case MsgType::kAck:
       return "ack";
+    case MsgType::kHooksRequest:
+      return "hooks-request";
+    case MsgType::kHooksDone:
+      return "hooks-done";
+    case MsgType::kStarted:
+      return "started";
   }
   return "unknown";
 }
@@ -44,7 +50,8 @@ Result<Message> decode(const char* data, size_t size) {
   if (size < sizeof(Header)) return Error::invalid("sync: short message");
   Header h;
   memcpy(&h, data, sizeof h);
-  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kAck)) {
+  // 7 (kCgroupReady) is retired.
+  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kStarted) || h.type == 7) {
     return Error::invalid("sync: unknown message type " + std::to_string(h.type));
   }
   Message m;
@@ -103,14 +110,23 @@ Status ParentProtocol::expect(MsgType received) {
       if (want_maps_) return unexpected("before the id maps were written");
       want_pid_ = false;
       return {};
+    case MsgType::kHooksRequest:
+      if (!want_hooks_) return unexpected("(no hooks)");
+      if (want_maps_ || want_pid_) return unexpected("before the namespaces were set up");
+      want_hooks_ = false;
+      return {};
     case MsgType::kReady:
       if (want_maps_ || want_pid_) return unexpected("before the namespaces were set up");
+      if (want_hooks_) return unexpected("before the createRuntime hooks ran");
       ready_ = true;
       return {};
+    case MsgType::kStarted:
+      return unexpected("before ready");
     case MsgType::kError:
       return {};
     case MsgType::kMapsDone:
     case MsgType::kAck:
+    case MsgType::kHooksDone:
       return unexpected("(parent-to-child message)");
   }
   return unexpected("");

@@ -14,13 +14,29 @@
 //   kMapsDone ------------------------------------>
 //            <---------------------------- kInitPid {pid} (intermediate only)
 //                                                   unshare(CLONE_NEWCGROUP)
-//                                                   setup checklist (mounts, pivot,
-//                                                   hostname, rlimits, user, caps, fds)
+//                                                   mounts, devices
+//            <---------------------------- kHooksRequest  (hooks before the process run)
+//   prestart, createRuntime hooks
+//   kHooksDone {init pid} ------------------------>
+//                                                   createContainer hooks
+//                                                   pivot_root, the rest of the checklist
+//                                                   (hostname, rlimits, user, caps, fds)
 //            <---------------------------- kReady           or kError {step, errno, text}
 //   oom_score_adj, state.json = created, pid file
 //   kAck {start now?} ---------------------------->
 //                                                   created: wait on the exec fifo
+//                                                   startContainer hooks
+//            <---------------------------- kStarted       or kError (`run` with
+//                                                   startContainer hooks; after `start`
+//                                                   the same goes to `arca start` over
+//                                                   the state dir's start.sock)
 //                                                   execve(process.args)
+//
+// kHooksRequest comes after the mounts and before pivot_root (runtime-spec: "after the
+// runtime environment has been created ... before pivot_root"), and whenever any hook runs
+// before the process, since the init learns its host pid (for the state on the hooks'
+// stdin) only from kHooksDone. A failing createRuntime hook ends the conversation: the
+// parent reports it and kills the child.
 //
 // The init places itself (cgroups::Placement: no parent write to cgroup.procs, whose lock
 // waits for an RCU grace period). A new cgroup namespace's root is the cgroup its creator
@@ -47,12 +63,15 @@ enum class MsgType : uint32_t {
   kError = 5,
   kAck = 6,
   // 7 was kCgroupReady (the parent placed the init); retired, the init joins by itself.
+  kHooksRequest = 8,  // child -> parent: mounts done, run prestart + createRuntime hooks
+  kHooksDone = 9,     // parent -> child: they passed; value is the init's host pid
+  kStarted = 10,      // child -> parent or `start`: startContainer hooks passed, exec next
 };
 
 struct Message {
   MsgType type = MsgType::kReady;
   int32_t err = 0;    // errno for kError
-  int64_t value = 0;  // pid for kInitPid, start flag for kAck
+  int64_t value = 0;  // pid for kInitPid and kHooksDone, start flag for kAck
   std::string text;   // kError: the child's message ("mount \"proc\" on \"/proc\"")
 };
 
@@ -82,16 +101,19 @@ class SyncChannel {
 
 // The order messages may arrive in at the parent, as data a unit test can drive.
 // expect() returns an error naming the unexpected message.
+// `hooks`: the init must ask for the createRuntime hooks before it may be ready.
+// (kStarted comes after kAck, outside this conversation: see await_start_report.)
 class ParentProtocol {
  public:
-  ParentProtocol(bool new_user_ns, bool intermediate)
-      : want_maps_(new_user_ns), want_pid_(intermediate) {}
+  ParentProtocol(bool new_user_ns, bool intermediate, bool hooks = false)
+      : want_maps_(new_user_ns), want_pid_(intermediate), want_hooks_(hooks) {}
   Status expect(MsgType received);
   bool ready() const { return ready_; }
 
  private:
   bool want_maps_;
   bool want_pid_;
+  bool want_hooks_;
   bool ready_ = false;
 };
 

@@ -89,5 +89,51 @@ TEST(ParentProtocol, NoPidWithoutIntermediate) {
   EXPECT_FALSE(p.expect(MsgType::kInitPid).ok());
 }
 
+TEST(ParentProtocol, HooksRequestComesAfterTheNamespacesAndBeforeReady) {
+  ParentProtocol p(true, true, true);
+  EXPECT_EQ(p.expect(MsgType::kHooksRequest).error().render(),
+            "sync: unexpected hooks-request before the namespaces were set up");
+  ParentProtocol q(true, true, true);
+  EXPECT_TRUE(q.expect(MsgType::kMapsRequest).ok());
+  EXPECT_TRUE(q.expect(MsgType::kInitPid).ok());
+  EXPECT_EQ(q.expect(MsgType::kReady).error().render(),
+            "sync: unexpected ready before the createRuntime hooks ran");
+  ParentProtocol r(true, true, true);
+  EXPECT_TRUE(r.expect(MsgType::kMapsRequest).ok());
+  EXPECT_TRUE(r.expect(MsgType::kInitPid).ok());
+  EXPECT_TRUE(r.expect(MsgType::kHooksRequest).ok());
+  EXPECT_EQ(r.expect(MsgType::kHooksRequest).error().render(),
+            "sync: unexpected hooks-request (no hooks)");
+}
+
+TEST(ParentProtocol, NoHooksRequestWithoutHooks) {
+  ParentProtocol p(false, false);
+  EXPECT_EQ(p.expect(MsgType::kHooksRequest).error().render(),
+            "sync: unexpected hooks-request (no hooks)");
+  ParentProtocol q(false, false, true);
+  EXPECT_TRUE(q.expect(MsgType::kHooksRequest).ok());
+  EXPECT_TRUE(q.expect(MsgType::kReady).ok());
+}
+
+TEST(ParentProtocol, StartedAndHooksDoneAreNotPartOfTheConversation) {
+  ParentProtocol p(false, false);
+  EXPECT_EQ(p.expect(MsgType::kStarted).error().render(), "sync: unexpected started before ready");
+  EXPECT_EQ(p.expect(MsgType::kHooksDone).error().render(),
+            "sync: unexpected hooks-done (parent-to-child message)");
+}
+
+TEST(SyncCodec, CarriesTheHookMessages) {
+  for (MsgType t : {MsgType::kHooksRequest, MsgType::kHooksDone, MsgType::kStarted}) {
+    std::string wire = encode({t, 0, 1234, {}});
+    auto back = decode(wire.data(), wire.size());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->type, t);
+    EXPECT_EQ(back->value, 1234);
+  }
+  EXPECT_STREQ(to_string(MsgType::kHooksRequest), "hooks-request");
+  EXPECT_STREQ(to_string(MsgType::kHooksDone), "hooks-done");
+  EXPECT_STREQ(to_string(MsgType::kStarted), "started");
+}
+
 }  // namespace
 }  // namespace arca::process
