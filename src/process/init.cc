@@ -199,9 +199,18 @@ void run_intermediate(const InitOptions& options) {
     // is why the init is forked after this write.
     check(channel, linux_sys::write_existing("/proc/self/timens_offsets", launch.time_offsets));
   }
+  // The init waits for this process to exit, so that kInitPid reaches the parent before
+  // anything the init sends (kHooksRequest, kReady): both share the channel.
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) != 0) fail(channel, Error::os("pipe"));
   auto pid = linux_sys::clone3_fork(CLONE_PARENT);
   if (!pid) fail(channel, Error(pid.error()).context("fork init"));
   if (*pid == 0) {
+    close(gate[1]);
+    char byte;
+    while (read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    close(gate[0]);
     InitOptions init = options;
     init.joined_in_intermediate = true;
     run_init(init);
