@@ -6,6 +6,8 @@
 
 #include "base/log.h"
 #include "bundle.h"
+#include "container.h"
+#include "lifecycle.h"
 #include "process/launcher.h"
 #include "signals.h"
 #include "state/state.h"
@@ -90,16 +92,17 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   // child restores the original mask first thing.
   sigprocmask(SIG_BLOCK, run && !o.detach ? &blocked : nullptr, &request.original_mask);
   ARCA_ASSIGN(process::Created created, process::create_container(request));
+  if (run && !bundle.config.hooks.poststart.empty()) {
+    ARCA_ASSIGN(Container c, open_container(g, o.id, true));
+    ARCA_TRY(run_poststart(c));
+  }
   if (!run || o.detach) return 0;
 
   auto status = process::wait_forwarding(created.pid, forwarded);
   if (!o.keep) {
-    if (auto dir = state::StateDir::open(g.root, o.id)) {
-      // The init is gone, and with it its pid namespace's processes.
-      if (auto record = dir->load()) {
-        if (auto s = destroy_cgroups(*record); !s) log::warn(s.error().render());
-      }
-      (void)dir->remove();
+    // The init is gone, and with it its pid namespace's processes.
+    if (auto c = open_container(g, o.id, true)) {
+      if (auto s = destroy_container(*c); !s) log::warn(s.error().render());
     }
   }
   return status;

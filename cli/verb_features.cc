@@ -24,7 +24,8 @@ nlohmann::json features() {
   return {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", "1.2.0"},
-      {"hooks", nlohmann::json::array()},
+      {"hooks",
+       {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
       {"mountOptions", plan::mount_option_names()},
       {"linux",
        {

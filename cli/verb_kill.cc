@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include "container.h"
+#include "lifecycle.h"
 #include "signals.h"
 
 namespace arca::cli {
@@ -46,10 +47,7 @@ Result<int> delete_container(const Globals& g, const DeleteOptions& o) {
     return Error::invalid(std::string("cannot delete a container that is ") +
                           state::to_string(c->status) + " (use --force)");
   }
-  ARCA_TRY(kill_and_wait(c->record));
-  // Before the state dir goes: on failure a later delete can still find the cgroups.
-  ARCA_TRY(destroy_cgroups(c->record));
-  ARCA_TRY(c->dir.remove());
+  ARCA_TRY(destroy_container(*c));
   return 0;
 }
 

@@ -1,7 +1,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "container.h"
+#include "lifecycle.h"
+#include "process/hook_points.h"
 
 namespace arca::cli {
 
@@ -13,6 +16,9 @@ Result<int> start(const Globals& g, const std::string& id) {
     return Error::invalid(std::string("cannot start a container that is ") +
                           state::to_string(c.status));
   }
+  // Before the fifo: the init finds this connection queued once it wakes up, and reports
+  // how its startContainer hooks went (no start.sock: it has none).
+  ARCA_ASSIGN(process::SyncChannel report, process::connect_for_start(c.dir.fd()));
   // O_NONBLOCK: if the init is gone there is no reader and open fails with ENXIO
   // instead of blocking forever.
   UniqueFd fifo(openat(c.dir.fd(), "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC));
@@ -23,6 +29,15 @@ Result<int> start(const Globals& g, const std::string& id) {
   if (write(fifo.get(), "0", 1) != 1) return Error::os("write exec fifo");
   // No fifo means "running" to everyone reading the state from now on.
   if (unlinkat(c.dir.fd(), "exec.fifo", 0) != 0) return Error::os("remove exec fifo");
+  if (report.fd() >= 0) {
+    (void)unlinkat(c.dir.fd(), "start.sock", 0);
+    if (auto started = process::await_start_report(report); !started) {
+      // The init has exited; runtime.md: stop the container and destroy it.
+      if (auto destroyed = destroy_container(c); !destroyed) log::warn(destroyed.error().render());
+      return std::move(started).error();
+    }
+  }
+  ARCA_TRY(run_poststart(c));
   return 0;
 }
 

@@ -46,6 +46,12 @@ const Step kChecklist[] = {
     {"rootfs", [](const InitOptions& o) { return rootfs::prepare_root(*o.launch); }},
     {"mounts", [](const InitOptions& o) { return rootfs::mount_all(*o.launch); }},
     {"devices", [](const InitOptions& o) { return rootfs::create_devices(*o.launch); }},
+    // runtime-spec: after the mounts, before pivot_root (createContainer hooks resolve
+    // their path in the runtime's tree, still visible here).
+    {"hooks",
+     [](const InitOptions& o) {
+       return o.hooks ? run_hooks_before_pivot(*o.channel, *o.hooks) : Status();
+     }},
     {"pivot_root", [](const InitOptions& o) { return rootfs::enter_root(*o.launch, o.no_pivot); }},
     // Sysctls go through the container's procfs before readonlyPaths make /proc/sys
     // read-only.
@@ -169,6 +175,9 @@ void run_init(const InitOptions& options) {
   if (!start_now) {
     auto started = steps::wait_for_start(fifo_fd);
     if (!started) _exit(1);
+  }
+  if (options.hooks && !run_start_hooks(start_now ? &moved : nullptr, *options.hooks, env)) {
+    _exit(1);
   }
   execve(exe->c_str(), argv.data(), envp.data());
   // The parent may be gone (create returned): the container's stderr is all we have.

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "plan/launch.h"
+#include "process/hook_points.h"
 #include "process/sync.h"
 #include "security/seccomp.h"
 
@@ -27,6 +28,8 @@ struct InitOptions {
   size_t cgroup_task_count = 0;
   bool cgroupns_after_placement = false;
   sigset_t original_mask;  // arca's signal mask before it blocked signals for `run`
+  // Hooks to run or ask for before the process runs; null without any.
+  InitHooks* hooks = nullptr;
 };
 
 // Runs the checklist and execs the container process, or reports and _exits.

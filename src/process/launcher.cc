@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "cgroups/manager.h"
+#include "hooks/runner.h"
 #include "linux/syscalls.h"
 #include "process/init.h"
 #include "process/sync.h"
@@ -27,6 +28,8 @@ struct Cleanup {
   pid_t child = 0;
   pid_t init = 0;
   cgroups::Manager* cgroup = nullptr;
+  const spec::Hooks* hooks = nullptr;  // poststop hooks run for a failed create too, as runc's
+  const state::Record* record = nullptr;
   bool dismissed = false;
   ~Cleanup() {
     if (dismissed) return;
@@ -41,6 +44,7 @@ struct Cleanup {
       if (auto s = cgroup->destroy(); !s) log::warn("cgroup cleanup: " + s.error().render());
     }
     if (dir != nullptr) (void)dir->remove();
+    if (hooks != nullptr) hooks::run_phase_warning(*hooks, hooks::Phase::poststop, *record);
   }
 };
 
@@ -60,8 +64,8 @@ Status write_pid_file(const std::string& path, pid_t pid) {
 }
 
 [[noreturn]] void child_main(const CreateRequest& request, SyncChannel& channel, int fifo_fd,
-                             bool intermediate, bool cgroupns,
-                             const std::vector<int>& cgroup_tasks) {
+                             bool intermediate, bool cgroupns, const std::vector<int>& cgroup_tasks,
+                             InitHooks* hooks) {
   InitOptions options;
   options.launch = request.launch;
   options.seccomp = request.seccomp;
@@ -74,14 +78,15 @@ Status write_pid_file(const std::string& path, pid_t pid) {
   options.cgroupns_after_placement = cgroupns;
   options.cgroup_tasks = cgroup_tasks.data();
   options.cgroup_task_count = cgroup_tasks.size();
+  options.hooks = hooks;
   if (intermediate) run_intermediate(options);
   run_init(options);
 }
 
 // The sync conversation up to kReady. Returns the init's pid.
 Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, pid_t child,
-                       bool intermediate) {
-  ParentProtocol protocol(launch.new_user_ns, intermediate);
+                       bool intermediate, const InitHooks* hooks) {
+  ParentProtocol protocol(launch.new_user_ns, intermediate, hooks != nullptr);
   pid_t init = intermediate ? 0 : child;
   while (!protocol.ready()) {
     auto msg = channel.receive();
@@ -102,6 +107,9 @@ Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, p
       case MsgType::kInitPid:
         init = static_cast<pid_t>(msg->value);
         waitpid(child, nullptr, 0);
+        break;
+      case MsgType::kHooksRequest:
+        ARCA_TRY(answer_hooks_request(channel, *hooks, init));
         break;
       default:
         break;
@@ -157,8 +165,6 @@ Result<Created> create_container(const CreateRequest& request) {
   // Declared before `cleanup`, which uses it in its destructor.
   ARCA_ASSIGN(auto cgroup, open_cgroups(request, resources ? &*resources : nullptr));
   ARCA_ASSIGN(state::StateDir dir, state::StateDir::create(request.root, request.id));
-  Cleanup cleanup;
-  cleanup.dir = &dir;
 
   state::Record record;
   record.id = request.id;
@@ -171,6 +177,13 @@ Result<Created> create_container(const CreateRequest& request) {
     // cgroupsPath, which depends on the caller's own cgroup.
     record.extra["cgroup"] = cgroup_record(*cgroup);
   }
+  if (auto kept = hooks::to_record(request.config->hooks); !kept.empty()) {
+    record.extra["hooks"] = std::move(kept);  // poststart for start, poststop for delete
+  }
+  Cleanup cleanup;  // after `record`, which its destructor uses
+  cleanup.dir = &dir;
+  cleanup.hooks = &request.config->hooks;
+  cleanup.record = &record;
   // Without cgroups, no state.json until the init is ready: a state dir without one
   // reads as "creating" (cli/container.cc), which saves a file write on every start.
 
@@ -207,6 +220,17 @@ Result<Created> create_container(const CreateRequest& request) {
   // (see cgroups::Placement), so that the namespace's root is the container's cgroup.
   bool cgroupns = cgroup && (launch.clone_flags & CLONE_NEWCGROUP) != 0;
   if (cgroupns) flags &= ~static_cast<uint64_t>(CLONE_NEWCGROUP);
+  // Hooks need the init to stop before pivot_root and to report after `start`.
+  InitHooks init_hooks;
+  bool with_hooks = hooks::needs_init_hooks(request.config->hooks);
+  UniqueFd start_listener;
+  if (with_hooks) {
+    init_hooks = {&request.config->hooks, record, &launch.env, -1};
+    if (!request.start_now && !request.config->hooks.start_container.empty()) {
+      ARCA_ASSIGN(start_listener, listen_for_start(dir.fd(), 3 + request.preserve_fds));
+      init_hooks.start_listener = start_listener.get();
+    }
+  }
   ARCA_ASSIGN(pid_t child, clone_child(flags, intermediate ? nullptr : &pidfd, placement,
                                        cgroup_tasks));
   if (child == 0) {
@@ -214,14 +238,17 @@ Result<Created> create_container(const CreateRequest& request) {
     // later verb on this container.
     close(dir.fd());
     parent_end.handle().reset();
-    child_main(request, child_end, fifo.release(), intermediate, cgroupns, cgroup_tasks);
+    child_main(request, child_end, fifo.release(), intermediate, cgroupns, cgroup_tasks,
+               with_hooks ? &init_hooks : nullptr);
   }
   cleanup.child = child;
   child_end.handle().reset();
   fifo.reset();  // only the init may hold the read end: `start` relies on ENXIO otherwise
   placement = {};  // the child has its copies
+  // The init's alone: `start` sees ECONNREFUSED once it is gone.
+  start_listener.reset();
 
-  auto init = converse(parent_end, launch, child, intermediate);
+  auto init = converse(parent_end, launch, child, intermediate, with_hooks ? &init_hooks : nullptr);
   if (!init) return std::move(init).error();
   cleanup.init = *init;
   if (intermediate) cleanup.child = 0;
@@ -243,6 +270,9 @@ Result<Created> create_container(const CreateRequest& request) {
   ARCA_TRY(dir.save(record));
   ARCA_TRY(write_pid_file(request.pid_file, *init));
   ARCA_TRY(parent_end.send({MsgType::kAck, 0, request.start_now ? 1 : 0, {}}));
+  if (request.start_now && !request.config->hooks.start_container.empty()) {
+    ARCA_TRY(await_start_report(parent_end));
+  }
   cleanup.dismissed = true;
   return created;
 }
