@@ -41,14 +41,6 @@ Status set_nonblocking(int fd) {
   return {};
 }
 
-std::vector<char*> c_strings(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  out.reserve(v.size() + 1);
-  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 // A hook that exits without reading all of stdin makes our write fail with EPIPE; the
 // SIGPIPE that comes with it must not kill arca. Setting SIG_IGN also discards a SIGPIPE
 // left pending because the caller blocks it (`run` blocks the signals it forwards).
@@ -221,9 +213,10 @@ Status run_phase_impl(const spec::Hooks& hooks, Phase phase, const state::Record
 Status run_hook(const spec::Hook& hook, const std::string& input,
                 const std::vector<std::string>* fallback_env) {
   std::vector<std::string> args = hook.args.empty() ? std::vector{hook.path} : hook.args;
-  std::vector<char*> argv = c_strings(args);
+  std::vector<char*> argv = linux_sys::exec_array(args);
   const std::vector<std::string>* env_source = hook.env.empty() ? fallback_env : &hook.env;
-  std::vector<char*> env = env_source != nullptr ? c_strings(*env_source) : std::vector<char*>{};
+  std::vector<char*> env =
+      env_source != nullptr ? linux_sys::exec_array(*env_source) : std::vector<char*>{};
   char** envp = env_source != nullptr ? env.data() : environ;
   ARCA_ASSIGN(Pipe in, make_pipe());
   ARCA_ASSIGN(Pipe out, make_pipe());

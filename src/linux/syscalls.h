@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -27,5 +28,9 @@ Status write_existing(const std::string& path, const std::string& data);
 Status write_existing_at(int dirfd, const std::string& path, const std::string& data);
 // Reads a whole (small) file.
 Result<std::string> read_file(const std::string& path);
+
+// argv or envp for execve: pointers into `strings` (which must outlive the result),
+// null-terminated.
+std::vector<char*> exec_array(const std::vector<std::string>& strings);
 
 }  // namespace arca::linux_sys

@@ -74,6 +74,30 @@ def setup_recording(b, phases=PHASES, annotations=None):
     return log
 
 
+def recording_bundle(make_bundle, args, phases=PHASES, annotations=None, then=None):
+    """A bundle with recording hooks (setup_recording) running `args`; `then(b)` may
+    change it further. Returns (bundle, log dir)."""
+    logs = []
+
+    def mut(b):
+        logs.append(setup_recording(b, phases, annotations))
+        b.set_args(*args)
+        if then:
+            then(b)
+
+    b = make_bundle(mut)
+    return b, logs[0]
+
+
+def container_hook(b, name, body):
+    """A script in the rootfs (found by its path inside the container)."""
+    path = os.path.join(b.rootfs, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body + "\n")
+    os.chmod(path, 0o755)
+    return "/" + name
+
+
 def read(log, name):
     with open(os.path.join(log, name)) as f:
         return f.read()
@@ -123,14 +147,8 @@ def create(rt, b, cid):
 # --------------------------------------------------------------------------- lifecycle
 @pytest.mark.arca_only  # runc 1.1 runs poststart in create, before the process starts
 def test_each_hook_runs_once_at_its_phase(rt, make_bundle):
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b, annotations={"com.example.hooks": "yes"})
-        b.set_args("/bin/sh", "-c", "readlink /proc/self/ns/mnt > /log/process.mnt")
-
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/bin/true"],
+                              annotations={"com.example.hooks": "yes"})
     cid = new_id()
     create(rt, b, cid)
     assert events(log) == ["prestart", "createRuntime", "createContainer"]
@@ -148,14 +166,8 @@ def test_each_hook_runs_once_at_its_phase(rt, make_bundle):
 
 @pytest.mark.arca_only  # runc 1.1 sends pid 1 to hooks in the container, "created" to poststart
 def test_hooks_read_the_state_with_the_status_of_their_phase(rt, make_bundle):
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b, annotations={"com.example.hooks": "yes", "k2": ""})
-        b.set_args("/bin/sh", "-c", "sleep 600")
-
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/bin/sh", "-c", "sleep 600"],
+                              annotations={"com.example.hooks": "yes", "k2": ""})
     cid = new_id()
     create(rt, b, cid)
     pid = rt.state(cid)["pid"]
@@ -191,16 +203,9 @@ def _intermediate(b):
 def test_hooks_in_every_launch_shape(rt, make_bundle, variant):
     """The init asks for the createRuntime hooks whether or not the sync conversation
     has id maps, an intermediate process or a cgroup namespace in it."""
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b)
-        {"userns": _userns, "intermediate": _intermediate,
-         "cgroupns": lambda b: b.add_namespace("cgroup")}[variant](b)
-        b.set_args("/bin/sh", "-c", "readlink /proc/self/ns/mnt > /log/process.mnt")
-
-    b = make_bundle(mut)
+    shape = {"userns": _userns, "intermediate": _intermediate,
+             "cgroupns": lambda b: b.add_namespace("cgroup")}[variant]
+    b, log = recording_bundle(make_bundle, ["/bin/sh", "-c", "readlink /proc/self/ns/mnt > /log/process.mnt"], then=shape)
     p = rt.run(new_id(), b)
     assert p.returncode == 0, p.stderr
     assert events(log) == PHASES
@@ -214,14 +219,7 @@ def test_hooks_in_every_launch_shape(rt, make_bundle, variant):
 
 
 def test_args_and_env_reach_the_hooks(rt, make_bundle):
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b)
-        b.set_args("/bin/true")
-
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/bin/true"])
     p = rt.run(new_id(), b)
     assert p.returncode == 0, p.stderr
     assert sorted(events(log)) == sorted(PHASES)
@@ -232,14 +230,7 @@ def test_args_and_env_reach_the_hooks(rt, make_bundle):
 
 
 def test_hooks_run_in_the_namespaces_the_spec_says(rt, make_bundle):
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b)
-        b.set_args("/bin/sh", "-c", "readlink /proc/self/ns/mnt > /log/process.mnt")
-
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/bin/sh", "-c", "readlink /proc/self/ns/mnt > /log/process.mnt"])
     p = rt.run(new_id(), b)
     assert p.returncode == 0, p.stderr
     host = os.readlink("/proc/self/ns/mnt")
@@ -255,14 +246,7 @@ def test_hooks_run_in_the_namespaces_the_spec_says(rt, make_bundle):
 def test_hooks_get_no_fds_of_arca_or_the_container(rt, make_bundle):
     """Only stdio: not the sync socket, the state dir lock, the exec fifo, start.sock,
     nor the fds `--preserve-fds` passes to the container process."""
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b)
-        b.set_args("/probe")
-
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/probe"])
     marker = os.path.join(b.dir, "preserved-fd")
     open(marker, "w").close()
     cid = new_id()
@@ -286,14 +270,10 @@ def test_hooks_get_no_fds_of_arca_or_the_container(rt, make_bundle):
 @pytest.mark.arca_only
 @pytest.mark.parametrize("phase", ["prestart", "createRuntime", "createContainer"])
 def test_failing_create_hook_fails_create_and_leaves_nothing(rt, make_bundle, phase):
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b, phases=["poststop"])
+    def failing(b):
         b.config["hooks"][phase] = [{"path": host_hook(b, "fail.sh", "echo broken >&2; exit 3")}]
 
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/bin/true"], ["poststop"], then=failing)
     cid = new_id()
     p = rt.create(cid, b)
     assert p.returncode != 0
@@ -328,19 +308,12 @@ def test_hook_timeout_kills_the_hook_and_fails(rt, make_bundle):
 
 @pytest.mark.arca_only
 def test_failing_start_container_hook_fails_start_and_destroys(rt, make_bundle):
-    log = None
+    def failing(b):
+        path = container_hook(b, "fail.sh", "echo no ldconfig >&2; exit 1")
+        b.config["hooks"]["startContainer"] = [{"path": path}]
 
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b, phases=["poststart", "poststop"])
-        inside = os.path.join(b.rootfs, "fail.sh")
-        with open(inside, "w") as f:
-            f.write("#!/bin/sh\necho no ldconfig >&2\nexit 1\n")
-        os.chmod(inside, 0o755)
-        b.config["hooks"]["startContainer"] = [{"path": "/fail.sh"}]
-        b.set_args("/bin/sh", "-c", "touch /log/process-ran")
-
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/bin/sh", "-c", "touch /log/process-ran"],
+                              ["poststart", "poststop"], then=failing)
     cid = new_id()
     create(rt, b, cid)
     p = rt.start(cid)
@@ -355,11 +328,7 @@ def test_failing_start_container_hook_fails_start_and_destroys(rt, make_bundle):
 @pytest.mark.arca_only
 def test_failing_start_container_hook_fails_run(rt, make_bundle):
     def mut(b):
-        inside = os.path.join(b.rootfs, "fail.sh")
-        with open(inside, "w") as f:
-            f.write("#!/bin/sh\nexit 4\n")
-        os.chmod(inside, 0o755)
-        b.config["hooks"] = {"startContainer": [{"path": "/fail.sh"}]}
+        b.config["hooks"] = {"startContainer": [{"path": container_hook(b, "fail.sh", "exit 4")}]}
 
     b = make_bundle(mut)
     cid = new_id()
@@ -376,15 +345,11 @@ def test_failing_poststart_hook_fails_start_and_destroys(rt, make_bundle):
     """runc 1.1 fails and destroys the container when a poststart hook fails (it runs
     them in create); arca runs them in start, after the process started, and does the
     same there. runtime-spec 1.2 says so too (step 9: stop, continue at step 12)."""
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b, phases=["poststop"])
+    def failing(b):
         b.config["hooks"]["poststart"] = [{"path": host_hook(b, "fail.sh", "exit 2")}]
-        b.set_args("/bin/sh", "-c", "sleep 600")
 
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/bin/sh", "-c", "sleep 600"], ["poststop"],
+                              then=failing)
     cid = new_id()
     create(rt, b, cid)
     pid = rt.state(cid)["pid"]
@@ -414,15 +379,10 @@ def test_failing_poststart_hook_fails_run(rt, make_bundle):
 
 @pytest.mark.arca_only  # runc 1.1 skips the poststop hooks after a failing one
 def test_failing_poststop_hook_only_warns(rt, make_bundle):
-    log = None
-
-    def mut(b):
-        nonlocal log
-        log = setup_recording(b, phases=["poststop"])
+    def failing_first(b):
         b.config["hooks"]["poststop"].insert(0, {"path": host_hook(b, "fail.sh", "exit 5")})
-        b.set_args("/bin/true")
 
-    b = make_bundle(mut)
+    b, log = recording_bundle(make_bundle, ["/bin/true"], ["poststop"], then=failing_first)
     cid = new_id()
     create(rt, b, cid)
     assert rt.start(cid).returncode == 0
@@ -461,15 +421,8 @@ def test_runtime_namespace_hooks_match_runc(rt, ref, make_bundle):
     "created"; arca sends the host pid and runs poststart in start with "running".)"""
     seen = []
     for runtime in (rt, ref):
-        log = None
-
-        def mut(b):
-            nonlocal log
-            log = setup_recording(b, phases=["prestart", "createRuntime", "poststop"],
-                                  annotations={"a": "b"})
-            b.set_args("/bin/true")
-
-        b = make_bundle(mut)
+        b, log = recording_bundle(make_bundle, ["/bin/true"],
+                                  ["prestart", "createRuntime", "poststop"], {"a": "b"})
         cid = new_id()
         p = runtime.run(cid, b)
         assert p.returncode == 0, p.stderr
