@@ -75,6 +75,7 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   request.id = o.id;
   request.bundle = bundle.dir;
   request.config = &bundle.config;
+  request.config_text = bundle.config_text;
   request.launch = &bundle.launch;
   request.seccomp = bundle.seccomp ? &*bundle.seccomp : nullptr;
   request.pid_file = o.pid_file;

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "cgroups/manager.h"
 #include "linux/syscalls.h"
+#include "process/exec_config.h"
 #include "process/init.h"
 #include "process/sync.h"
 #include "security/credentials.h"
@@ -159,6 +160,7 @@ Result<Created> create_container(const CreateRequest& request) {
   ARCA_ASSIGN(state::StateDir dir, state::StateDir::create(request.root, request.id));
   Cleanup cleanup;
   cleanup.dir = &dir;
+  ARCA_TRY(save_config_copy(dir.fd(), request.config_text));
 
   state::Record record;
   record.id = request.id;

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -19,6 +20,7 @@ struct CreateRequest {
   std::string id;
   std::string bundle;  // absolute
   const spec::Config* config = nullptr;
+  std::string_view config_text;  // config.json as parsed: kept in the state dir for `exec`
   const plan::Launch* launch = nullptr;
   const security::SeccompProgram* seccomp = nullptr;  // compiled; loaded by the init
   std::string pid_file;
