@@ -102,6 +102,9 @@ Status place_v1(const std::vector<std::string>& dirs, pid_t pid) {
 // The rest of the conversation: kError, or end-of-file once execve closed the child's end.
 Status await_exec(const SyncChannel& channel) {
   auto msg = channel.receive();
+  // A child that failed before reading kCgroupReady exits with it unread, and the kernel
+  // then reports ECONNRESET once, ahead of the kError still queued for us.
+  if (!msg && msg.error().code() == ECONNRESET) msg = channel.receive();
   if (!msg) {
     if (channel.closed_by_peer(msg.error())) return {};
     return std::move(msg).error();
