@@ -83,23 +83,6 @@ Status enter_cwd(const plan::Launch& launch, bool final_attempt) {
   return {};
 }
 
-Status wait_for_placement(const SyncChannel& channel) {
-  auto msg = channel.receive();
-  if (!msg) _exit(1);  // arca is gone: leave nothing
-  if (msg->type != MsgType::kCgroupReady) {
-    return Error::invalid(std::string("sync: expected cgroup-ready, got ") + to_string(msg->type));
-  }
-  return {};
-}
-
-std::vector<char*> c_strings(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  out.reserve(v.size() + 1);
-  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 Status load_filter(const security::SeccompProgram* program) {
   return program == nullptr ? Status() : security::load_seccomp(*program, nullptr);
 }
@@ -142,9 +125,9 @@ void run_exec_child(const ExecChildOptions& o) {
   steps::add_default_home(env, launch.uid);
   // sd_listen_fds() checks LISTEN_PID against getpid(): ours, as the container sees it.
   if (o.listen_pid_self) set_env(env, "LISTEN_PID=" + std::to_string(getpid()));
-  std::vector<char*> argv = c_strings(launch.args);
-  std::vector<char*> envp = c_strings(env);
-  if (o.wait_placement) check(channel, wait_for_placement(channel));
+  std::vector<char*> argv = steps::c_strings(launch.args);
+  std::vector<char*> envp = steps::c_strings(env);
+  if (o.wait_placement) check(channel, steps::wait_for_placement(channel));
   // With no_new_privs the filter goes on as late as an error can still be reported.
   if (launch.no_new_privileges) check(channel, load_filter(o.seccomp));
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -77,14 +77,6 @@ void check(const SyncChannel& channel, Status status) {
   if (!status) fail(channel, status.error());
 }
 
-std::vector<char*> c_strings(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  out.reserve(v.size() + 1);
-  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 // After kReady the parent answers kAck once state.json says "created". End-of-file
 // means arca died before that: leave nothing running.
 bool wait_for_ack(const SyncChannel& channel) {
@@ -156,10 +148,10 @@ void run_init(const InitOptions& options) {
 
   auto exe = steps::find_executable(launch);
   if (!exe) fail(channel, exe.error());
-  std::vector<char*> argv = c_strings(launch.args);
+  std::vector<char*> argv = steps::c_strings(launch.args);
   std::vector<std::string> env = launch.env;
   steps::add_default_home(env, launch.uid);
-  std::vector<char*> envp = c_strings(env);
+  std::vector<char*> envp = steps::c_strings(env);
   int sync_fd = channel.fd();
   int fifo_fd = options.exec_fifo_fd;
   check(channel, steps::close_fds_on_exec(options.preserve_fds, &sync_fd, &fifo_fd));
