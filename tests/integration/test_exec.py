@@ -173,6 +173,41 @@ def test_same_cgroups_as_the_init(rt, running, tmp_path):
             os.kill(pid, signal.SIGKILL)
 
 
+def cgroup2_mount():
+    """The cgroup2 mount point (v2 or hybrid host), or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields[fields.index("-") + 1] == "cgroup2":
+                return fields[4]
+    return None
+
+
+@pytest.mark.arca_only
+def test_joins_the_inits_cgroup2_leaf(rt, running):
+    # On cgroup v2 only leaves hold processes: a container that moved its init into a
+    # sub-cgroup (and may enable controllers for its children) gets exec'd processes
+    # there. delete must remove the sub-cgroup too.
+    mount = cgroup2_mount()
+    if mount is None:
+        pytest.skip("no cgroup2 hierarchy")
+    cid, b, init = running()
+    with open(f"/proc/{init}/cgroup") as f:
+        path = [l[3:].strip() for l in f if l.startswith("0::")][0]
+    container = mount + path
+    if os.path.basename(container) != cid:
+        pytest.skip(f"the container has no cgroup2 directory of its own ({path})")
+    leaf = os.path.join(container, "leaf")
+    os.mkdir(leaf)
+    with open(os.path.join(leaf, "cgroup.procs"), "w") as f:
+        f.write(str(init))
+    p = run_exec(rt, cid, "cat", "/proc/self/cgroup")
+    assert p.returncode == 0, p.stderr
+    assert f"0::{path}/leaf\n" in p.stdout
+    assert rt.delete(cid, force=True).returncode == 0
+    assert not os.path.exists(container)
+
+
 # ------------------------------------------------------------------ security
 @pytest.mark.parametrize("nnp", [True, False])
 def test_security_same_as_the_init(rt, running, nnp):
