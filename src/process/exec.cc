@@ -13,6 +13,7 @@
 #include "linux/syscalls.h"
 #include "process/exec_child.h"
 #include "process/exec_namespaces.h"
+#include "process/launcher.h"
 #include "process/sync.h"
 #include "security/credentials.h"
 
@@ -29,13 +30,6 @@ struct ChildGuard {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
   }
-};
-
-// Where the process goes: the cgroup2 directory it is cloned into (CLONE_INTO_CGROUP), and
-// the v1 directories whose cgroup.procs the parent writes its pid to.
-struct Placement {
-  UniqueFd cgroup2;
-  std::vector<std::string> v1_dirs;
 };
 
 // The init's path in the cgroup2 hierarchy ("0::/x/c1" in /proc/PID/cgroup), "" if none.
@@ -63,8 +57,11 @@ bool holds_process(const std::string& dir, pid_t pid) {
   return false;
 }
 
-Result<Placement> plan_placement(const nlohmann::json* recorded, pid_t init) {
-  Placement placement;
+// The recorded cgroups as a cgroups::Placement: the `tasks` file of every v1 hierarchy
+// (the child writes "0" to it: no global lock, unlike a parent writing its pid to
+// cgroup.procs) and the cgroup2 directory for CLONE_INTO_CGROUP.
+Result<cgroups::Placement> plan_placement(const nlohmann::json* recorded, pid_t init) {
+  cgroups::Placement placement;
   if (recorded == nullptr || !recorded->is_object()) return placement;
   std::set<std::string> v1;  // co-mounted controllers share a directory
   for (const auto& [controller, dir] : recorded->items()) {
@@ -76,10 +73,14 @@ Result<Placement> plan_placement(const nlohmann::json* recorded, pid_t init) {
     }
     std::string target = cgroup2_candidate(path, init_cgroup2_path(init));
     if (target != path && !holds_process(target, init)) target = path;
-    placement.cgroup2.reset(open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!placement.cgroup2.valid()) return Error::os("open cgroup " + quote(target));
+    placement.v2_dir.reset(open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!placement.v2_dir.valid()) return Error::os("open cgroup " + quote(target));
   }
-  placement.v1_dirs.assign(v1.begin(), v1.end());
+  for (const auto& dir : v1) {
+    UniqueFd tasks(open((dir + "/tasks").c_str(), O_WRONLY | O_CLOEXEC));
+    if (!tasks.valid()) return Error::os("open " + quote(dir + "/tasks"));
+    placement.tasks.push_back(std::move(tasks));
+  }
   return placement;
 }
 
@@ -91,20 +92,9 @@ bool setgroups_allowed(pid_t init, int join_flags) {
   return !text || text->rfind("deny", 0) != 0;
 }
 
-Status place_v1(const std::vector<std::string>& dirs, pid_t pid) {
-  for (const auto& dir : dirs) {
-    auto written = linux_sys::write_existing(dir + "/cgroup.procs", std::to_string(pid));
-    if (!written) return std::move(written).error().context("join cgroup " + quote(dir));
-  }
-  return {};
-}
-
 // The rest of the conversation: kError, or end-of-file once execve closed the child's end.
 Status await_exec(const SyncChannel& channel) {
   auto msg = channel.receive();
-  // A child that failed before reading kCgroupReady exits with it unread, and the kernel
-  // then reports ECONNRESET once, ahead of the kError still queued for us.
-  if (!msg && msg.error().code() == ECONNRESET) msg = channel.receive();
   if (!msg) {
     if (channel.closed_by_peer(msg.error())) return {};
     return std::move(msg).error();
@@ -134,14 +124,13 @@ std::string cgroup2_candidate(const std::string& recorded, const std::string& in
 
 Result<pid_t> exec_process(const ExecRequest& request) {
   ARCA_ASSIGN(int flags, namespaces_to_join(request.init_pid));
-  ARCA_ASSIGN(Placement placement, plan_placement(request.cgroup, request.init_pid));
+  ARCA_ASSIGN(cgroups::Placement placement, plan_placement(request.cgroup, request.init_pid));
   ExecChildOptions options;
   options.launch = request.launch;
   options.seccomp = request.seccomp;
   options.init_pidfd = request.init_pidfd;
   options.init_pid = request.init_pid;
   options.join_flags = flags & ~CLONE_NEWPID;
-  options.wait_placement = !placement.v1_dirs.empty();
   options.setgroups_allowed = setgroups_allowed(request.init_pid, flags);
   options.preserve_fds = request.preserve_fds;
   options.listen_pid_self = request.listen_pid_self;
@@ -158,7 +147,9 @@ Result<pid_t> exec_process(const ExecRequest& request) {
   }
   ARCA_ASSIGN(auto channels, SyncChannel::make_pair());
   auto& [parent_end, child_end] = channels;
-  auto child = linux_sys::clone3_fork(0, nullptr, placement.cgroup2.get());
+  std::vector<int> cgroup_tasks;
+  for (const auto& fd : placement.tasks) cgroup_tasks.push_back(fd.get());
+  auto child = clone_child(0, nullptr, placement, cgroup_tasks);
   if (!child) {
     // A pid namespace whose init has exited takes no new members.
     if (child.error().code() == ENOMEM && (flags & CLONE_NEWPID)) {
@@ -169,14 +160,13 @@ Result<pid_t> exec_process(const ExecRequest& request) {
   if (*child == 0) {
     parent_end.handle().reset();
     options.channel = &child_end;
+    options.cgroup_tasks = cgroup_tasks.data();
+    options.cgroup_task_count = cgroup_tasks.size();
     run_exec_child(options);
   }
   ChildGuard guard{*child};
   child_end.handle().reset();
-  placement.cgroup2.reset();
-  ARCA_TRY(place_v1(placement.v1_dirs, *child));
-  // A child that already failed cannot take this; its error is read below.
-  if (options.wait_placement) (void)parent_end.send({MsgType::kCgroupReady, 0, 0, {}});
+  placement = {};  // the child has its copies
   ARCA_TRY(await_exec(parent_end));
   guard.dismissed = true;
   return *child;

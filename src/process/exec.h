@@ -3,18 +3,19 @@
 //   arca exec (parent)                                  exec child
 //   ------------------                                  ----------
 //   namespaces to join: every /proc/INIT/ns/* that differs from ours
+//   open every v1 hierarchy's `tasks` file
 //   non-dumpable (the child is born so: it is visible in the container from its first
 //   instruction, and still arca)
 //   setns(init pidfd, CLONE_NEWPID): only our *children* go there
 //   clone3 [CLONE_INTO_CGROUP: the init's cgroup2 leaf] ------>  born inside the pid namespace
-//   write its pid to every v1 hierarchy's cgroup.procs     close every fd but stdio, the
+//                                                          "0" into each tasks fd (v1 cgroups)
+//                                                          close every fd but stdio, the
 //                                                          preserved ones and its own two
 //                                                          setns(init pidfd, user|mnt|net|
 //                                                            ipc|uts|cgroup|time) at once
 //                                                          rlimits, cwd (inside the root),
-//                                                          no_new_privs, user, capabilities
-//   kCgroupReady (only when v1 hierarchies were written) -->  waits for it
-//                                                          seccomp (with no_new_privs)
+//                                                          no_new_privs, user, capabilities,
+//                                                          seccomp
 //            <------------------- end-of-file (execve closed the channel) or kError
 //   pid file; -d: exit; else wait, forwarding signals, and exit with its status
 //

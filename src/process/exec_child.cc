@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroups/manager.h"
 #include "linux/syscalls.h"
 #include "process/exec_namespaces.h"
 #include "process/exec_plan.h"
@@ -110,6 +111,8 @@ void prepare(const ExecChildOptions& o, const SyncChannel& channel, int pidfd) {
 
 void run_exec_child(const ExecChildOptions& o) {
   guard_child(*o.channel);
+  // Into the container's cgroups before anything else: nothing below runs outside them.
+  check(*o.channel, cgroups::join_by_tasks_fds(o.cgroup_tasks, o.cgroup_task_count));
   check(*o.channel, steps::reset_signals(o.original_mask));
   int sync_fd = o.channel->fd();
   int pidfd = o.init_pidfd;
@@ -127,7 +130,6 @@ void run_exec_child(const ExecChildOptions& o) {
   if (o.listen_pid_self) set_env(env, "LISTEN_PID=" + std::to_string(getpid()));
   std::vector<char*> argv = steps::c_strings(launch.args);
   std::vector<char*> envp = steps::c_strings(env);
-  if (o.wait_placement) check(channel, steps::wait_for_placement(channel));
   // With no_new_privs the filter goes on as late as an error can still be reported.
   if (launch.no_new_privileges) check(channel, load_filter(o.seccomp));
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -5,6 +5,8 @@
 
 #include <signal.h>
 
+#include <cstddef>
+
 #include "plan/launch.h"
 #include "process/sync.h"
 #include "security/seccomp.h"
@@ -18,7 +20,8 @@ struct ExecChildOptions {
   int init_pidfd = -1;
   int init_pid = 0;         // for the per-namespace fallback (/proc/PID/ns/*)
   int join_flags = 0;       // CLONE_NEW* to join (the pid namespace is not among them)
-  bool wait_placement = false;    // kCgroupReady comes once the parent placed us (v1)
+  const int* cgroup_tasks = nullptr;  // fds the child writes "0" to (cgroups::Placement)
+  size_t cgroup_task_count = 0;
   bool setgroups_allowed = true;  // false in a user namespace whose setgroups is "deny"
   int preserve_fds = 0;
   bool listen_pid_self = false;

@@ -277,15 +277,6 @@ Status wait_for_start(int fifo_fd) {
   return {};
 }
 
-Status wait_for_placement(const SyncChannel& channel) {
-  auto msg = channel.receive();
-  if (!msg) _exit(1);
-  if (msg->type != MsgType::kCgroupReady) {
-    return Error::invalid(std::string("sync: expected cgroup-ready, got ") + to_string(msg->type));
-  }
-  return {};
-}
-
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
   std::vector<char*> out;
   out.reserve(v.size() + 1);

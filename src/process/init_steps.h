@@ -40,9 +40,6 @@ Result<std::string> find_executable(const plan::Launch& launch);
 Status close_fds_on_exec(int preserve_fds, int* keep_a, int* keep_b);
 // Blocks on the exec fifo until `arca start` writes to it.
 Status wait_for_start(int fifo_fd);
-// Blocks for kCgroupReady (the parent placed us in the container's cgroups); exits at once
-// when the channel ends (arca died: leave nothing).
-Status wait_for_placement(const SyncChannel& channel);
 // argv/envp for execve: pointers into `v`, null-terminated.
 std::vector<char*> c_strings(const std::vector<std::string>& v);
 
