@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "base/log.h"
+#include "linux/syscalls.h"
 #include "spec/parse.h"
 #include "validate/validate.h"
 
@@ -32,7 +33,10 @@ Result<Bundle> load_bundle(const std::string& dir) {
   char resolved[PATH_MAX];
   if (realpath(given.c_str(), resolved) == nullptr) return Error::os("bundle " + quote(given));
   b.dir = resolved;
-  ARCA_ASSIGN(b.config, spec::load_config(b.dir));
+  ARCA_ASSIGN(b.config_text, linux_sys::read_file(b.dir + "/config.json"));
+  auto config = spec::parse_config(b.config_text);
+  if (!config) return std::move(config).error().context("config.json");
+  b.config = std::move(config).value();
   if (auto valid = validate::validate_config(b.config, b.dir); !valid) {
     return std::move(valid).error().context("config.json");
   }

@@ -12,6 +12,7 @@ namespace arca::cli {
 
 struct Bundle {
   std::string dir;  // absolute
+  std::string config_text;  // as read: create keeps a copy for `exec`
   spec::Config config;
   plan::Launch launch;
   // Compiled before clone: the init only loads it (no libseccomp after fork).

@@ -13,8 +13,6 @@
 
 namespace arca::cli {
 
-namespace {
-
 Result<UniqueFd> open_init(const state::Record& record) {
   if (record.pid <= 0) return Error(ESRCH, "container init");
   auto fd = linux_sys::pidfd_open(record.pid);
@@ -25,6 +23,8 @@ Result<UniqueFd> open_init(const state::Record& record) {
   }
   return fd;
 }
+
+namespace {
 
 ino_t pid_ns_inode(pid_t pid) {
   struct stat st;

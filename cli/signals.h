@@ -4,10 +4,14 @@
 #include <sys/types.h>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 #include "state/state.h"
 
 namespace arca::cli {
 
+// A pidfd of the init recorded in `record`, whose start time was checked after opening it:
+// it cannot refer to a recycled pid. ESRCH when the init is gone.
+Result<UniqueFd> open_init(const state::Record& record);
 // Sends `sig` to the init recorded in `record` through a pidfd whose start time was
 // checked, so a recycled pid is never signalled. ESRCH when it is already gone.
 Status signal_init(const state::Record& record, int sig);

@@ -8,6 +8,7 @@
 #include "bundle.h"
 #include "container.h"
 #include "lifecycle.h"
+#include "passthrough.h"
 #include "process/launcher.h"
 #include "signals.h"
 #include "state/state.h"
@@ -41,25 +42,11 @@ void add_common(args::Command* sub, CreateOptions& o) {
 
 // systemd socket activation: LISTEN_FDS fds after stdio pass through, as runc does.
 void add_listen_fds(plan::Launch& launch, int& preserve_fds) {
-  const char* listen = getenv("LISTEN_FDS");
-  if (listen == nullptr) return;
-  int n = atoi(listen);
-  if (n <= 0) return;
+  int n = listen_fds();
+  if (n == 0) return;
   preserve_fds += n;
-  launch.env.push_back(std::string("LISTEN_FDS=") + listen);
+  launch.env.push_back("LISTEN_FDS=" + std::to_string(n));
   launch.env.push_back("LISTEN_PID=1");
-}
-
-sigset_t forwarded_signals() {
-  sigset_t set;
-  sigfillset(&set);
-  // Not forwarded: child bookkeeping, window changes (no terminal yet), and signals
-  // that only make sense synchronously for arca itself.
-  for (int sig : {SIGCHLD, SIGWINCH, SIGURG, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS,
-                  SIGABRT, SIGKILL, SIGSTOP}) {
-    sigdelset(&set, sig);
-  }
-  return set;
 }
 
 Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
@@ -77,6 +64,7 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   request.id = o.id;
   request.bundle = bundle.dir;
   request.config = &bundle.config;
+  request.config_text = bundle.config_text;
   request.launch = &bundle.launch;
   request.seccomp = bundle.seccomp ? &*bundle.seccomp : nullptr;
   request.pid_file = o.pid_file;

@@ -5,7 +5,6 @@ namespace arca::cli {
 
 void add_unimplemented(args::Command& app, Action& action) {
   static const char* const kVerbs[][2] = {
-      {"exec", "run a process in a container"},
       {"checkpoint", "checkpoint a container (not supported)"},
       {"restore", "restore a container (not supported)"},
   };

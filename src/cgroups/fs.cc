@@ -145,8 +145,9 @@ Status CgroupFs::remove_tree(const std::string& dir) const {
   // cost a dozen syscalls per hierarchy on every `delete`.
   if (!imitation_) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
-    if (errno == EBUSY) return remove_one(dir);  // no child cgroups: only busy
-    if (errno != ENOTEMPTY) return Error::os("remove cgroup " + quote(dir));
+    // cgroupfs answers EBUSY both for tasks still leaving and for child cgroups (which
+    // a container may have made, e.g. moving its init into a leaf): walk it then.
+    if (errno != EBUSY && errno != ENOTEMPTY) return Error::os("remove cgroup " + quote(dir));
   }
   if (!exists(dir)) return {};
   std::vector<std::string> dirs, files;

@@ -91,6 +91,8 @@ bool wait_for_ack(const SyncChannel& channel) {
   return ack->value != 0;  // start right away (`run`)
 }
 
+}  // namespace
+
 // First thing in every child arca forks.
 void guard_child(const SyncChannel& channel) {
   // Nothing in the container may ptrace us or open /proc/1/exe while we are still arca
@@ -106,6 +108,8 @@ void guard_child(const SyncChannel& channel) {
   pollfd p{channel.fd(), 0, 0};
   if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR))) _exit(1);
 }
+
+namespace {
 
 // Until execve, the init is PID 1 of its namespace and would ignore every signal
 // without a handler (a created container waits for `start` in that state); `kill ID TERM` must

@@ -40,6 +40,10 @@ struct InitOptions {
 // forks the init with CLONE_PARENT (so arca stays its parent), reports its pid, exits.
 [[noreturn]] void run_intermediate(const InitOptions& options);
 
+// First thing in every child arca forks: non-dumpable, killed with arca until it clears
+// PR_SET_PDEATHSIG itself, and gone at once if arca already is.
+void guard_child(const SyncChannel& channel);
+
 // Sends {errno, text} of `error` to the parent and exits: the only way a child fails.
 [[noreturn]] void fail(const SyncChannel& channel, const Error& error);
 

@@ -13,6 +13,7 @@
 #include "cgroups/manager.h"
 #include "hooks/runner.h"
 #include "linux/syscalls.h"
+#include "process/exec_config.h"
 #include "process/init.h"
 #include "process/sync.h"
 #include "security/credentials.h"
@@ -137,8 +138,8 @@ Result<std::unique_ptr<cgroups::Manager>> open_cgroups(const CreateRequest& requ
   return cgroups::open_manager(path, request.id, request.systemd_cgroup);
 }
 
-// clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP
-// (before 5.7) refuses it: then the child joins through cgroup.procs like a v1 `tasks` file.
+}  // namespace
+
 Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placement,
                           std::vector<int>& cgroup_tasks) {
   if (!placement.v2_dir.valid()) return linux_sys::clone3_fork(flags, pidfd);
@@ -150,8 +151,6 @@ Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placem
   placement.tasks.push_back(std::move(procs));
   return linux_sys::clone3_fork(flags, pidfd);
 }
-
-}  // namespace
 
 Result<Created> create_container(const CreateRequest& request) {
   const plan::Launch& launch = *request.launch;
@@ -184,6 +183,7 @@ Result<Created> create_container(const CreateRequest& request) {
   cleanup.dir = &dir;
   cleanup.hooks = &request.config->hooks;
   cleanup.record = &record;
+  ARCA_TRY(save_config_copy(dir.fd(), request.config_text));
   // Without cgroups, no state.json until the init is ready: a state dir without one
   // reads as "creating" (cli/container.cc), which saves a file write on every start.
 

@@ -5,9 +5,12 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "cgroups/manager.h"
 #include "plan/launch.h"
 #include "security/seccomp.h"
 #include "spec/config.h"
@@ -19,6 +22,7 @@ struct CreateRequest {
   std::string id;
   std::string bundle;  // absolute
   const spec::Config* config = nullptr;
+  std::string_view config_text;  // config.json as parsed: kept in the state dir for `exec`
   const plan::Launch* launch = nullptr;
   const security::SeccompProgram* seccomp = nullptr;  // compiled; loaded by the init
   std::string pid_file;
@@ -34,6 +38,12 @@ struct Created {
   pid_t pid = 0;
   UniqueFd pidfd;
 };
+
+// clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP
+// (before 5.7) refuses it: then the child joins through cgroup.procs like a v1 `tasks`
+// file (added to `placement.tasks` and `cgroup_tasks`, the fds the child writes "0" to).
+Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placement,
+                          std::vector<int>& cgroup_tasks);
 
 // Creates the container. On any error nothing is left behind: the state dir is removed
 // and the child (if any) is killed and reaped.

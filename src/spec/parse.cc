@@ -82,6 +82,13 @@ Result<Config> parse_config(std::string_view text) {
   return config;
 }
 
+Result<Process> parse_process(std::string_view text) {
+  ARCA_ASSIGN(json doc, parse_json(text));
+  Process process;
+  ARCA_TRY(decode(doc, "", &process));
+  return process;
+}
+
 namespace {
 
 Result<std::string> read_file(const std::string& path) {

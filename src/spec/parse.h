@@ -17,6 +17,10 @@ namespace arca::spec {
 // Parses config.json text. Unknown members are ignored and null counts as absent.
 Result<Config> parse_config(std::string_view text);
 
+// Parses a `process` object on its own (`arca exec --process FILE`); pointers in errors
+// are relative to it ("/args: must be an array of strings").
+Result<Process> parse_process(std::string_view text);
+
 // Reads and parses <bundle_dir>/config.json.
 Result<Config> load_config(const std::string& bundle_dir);
 

@@ -392,6 +392,31 @@ cleanup $n
 rmdir "$outer/$BASE" "$outer" 2>/dev/null
 end
 
+begin exec_joins_cgroup
+n=exec; path=$BASE/$n; d=$CG$own/$path
+mkbundle $n '"sleep", "1000"' '"pids": {"limit": 20}' "$path"
+if A run -d -b "$W/$n" $n >"$W/$n.log" 2>&1 </dev/null; then
+  pid=$(state_pid $n)
+  out=$(A exec $n cat /proc/self/cgroup 2>&1); rc=$?
+  [ $rc -eq 0 ] || bad "exec exited $rc: $out"
+  [ "$out" = "$(cat /proc/$pid/cgroup)" ] || bad "exec'd cgroup '$out', init's '$(cat /proc/$pid/cgroup)'"
+  A exec $n sh -c 'exit 3'; rc=$?
+  [ $rc -eq 3 ] || bad "exit status $rc, want 3"
+  # The container moved its init into a sub-cgroup and enabled a controller for its
+  # children: only leaves take processes now, so exec must join the init's leaf.
+  mkdir "$d/leaf" && echo "$pid" >"$d/leaf/cgroup.procs" && echo +pids >"$d/cgroup.subtree_control" ||
+    bad "could not move the init into $d/leaf"
+  out=$(A exec $n cat /proc/self/cgroup 2>&1); rc=$?
+  [ $rc -eq 0 ] || bad "exec into a container with sub-cgroups exited $rc: $out"
+  [ "$out" = "0::$own/$path/leaf" ] || bad "exec'd process in '$out', want the init's leaf"
+  A delete -f $n || bad "delete -f failed"
+  [ -d "$d" ] && bad "delete -f left $d"
+else
+  bad "run -d failed: $(cat "$W/$n.log")"
+fi
+cleanup $n
+end
+
 # fail_create NAME RESOURCES [ARGS]: `arca run` fails and leaves no cgroup nor state.
 fail_create() {
   n=$1; path=$BASE/$n; d=$CG$own/$path
