@@ -1,6 +1,7 @@
 #include "cgroups/recorded_manager.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -11,6 +12,9 @@
 #include <vector>
 
 #include "base/text.h"
+#include "base/unique_fd.h"
+#include "cgroups/device_bpf.h"
+#include "cgroups/device_policy.h"
 #include "cgroups/fs.h"
 #include "cgroups/v1_files.h"
 #include "cgroups/v2_files.h"
@@ -292,6 +296,19 @@ json v2_stats(const json& paths, const RecordedOptions& o) {
   return data;
 }
 
+// The v1 writes that change the recorded devices cgroup's rules to `rules` (see
+// device_transition(): a running container must not lose /dev/null in between).
+Result<std::vector<Write>> v1_device_update(const json& paths, const std::vector<DeviceRule>& rules,
+                                            const RecordedOptions& o) {
+  auto dir = dir_of(paths, "devices", o);
+  if (!dir) {
+    return Error::invalid("no \"devices\" cgroup recorded for the container (needed for "
+                          "/linux/resources/devices)");
+  }
+  ARCA_ASSIGN(std::string list, CgroupFs(o.imitation).read(*dir, "devices.list"));
+  return device_transition(list, device_policy(rules));
+}
+
 }  // namespace
 
 bool recorded_is_v2(const nlohmann::json& paths) {
@@ -303,8 +320,14 @@ Status apply_recorded(const nlohmann::json& paths, const Resources& r,
                       const RecordedOptions& options) {
   if (!paths.is_object() || paths.empty()) return Error::invalid("the container has no cgroup");
   bool v2 = recorded_is_v2(paths);
-  ARCA_ASSIGN(std::vector<Write> writes, v2 ? v2_writes(r) : v1_writes(r));
+  Resources limits = r;
+  limits.devices.reset();  // not create's writes: see v1_device_update()
+  ARCA_ASSIGN(std::vector<Write> writes, v2 ? v2_writes(limits) : v1_writes(limits));
   CgroupFs fs(options.imitation);
+  if (r.devices && !v2) {
+    ARCA_ASSIGN(std::vector<Write> devices, v1_device_update(paths, *r.devices, options));
+    writes.insert(writes.end(), devices.begin(), devices.end());
+  }
   auto write = [&](const Write& w) -> Status {
     std::string controller = v2 ? "" : w.controller;
     auto dir = dir_of(paths, controller, options);
@@ -329,6 +352,13 @@ Status apply_recorded(const nlohmann::json& paths, const Resources& r,
       ++i;
     }
     ARCA_TRY(std::move(s));
+  }
+  if (r.devices && v2 && !options.imitation) {
+    auto dir = dir_of(paths, "", options);
+    if (!dir) return Error::invalid("no cgroup2 directory recorded for the container");
+    UniqueFd fd(open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) return Error::os("open cgroup " + quote(*dir));
+    ARCA_TRY(install_device_program(fd.get(), device_program(device_policy(*r.devices))));
   }
   return {};
 }

@@ -8,6 +8,8 @@
 
 #include "base/log.h"
 #include "base/text.h"
+#include "cgroups/device_bpf.h"
+#include "cgroups/device_policy.h"
 #include "cgroups/fs.h"
 #include "cgroups/manager.h"
 #include "cgroups/v2_files.h"
@@ -44,13 +46,14 @@ class V2Manager : public Manager {
   }
 
   Status apply(const Resources& resources) override {
-    if (resources.devices && !resources.devices->empty()) {
-      // cgroup v2 enforces device rules only through an eBPF program, which arca does not
-      // attach yet: say so rather than pretend (the nodes in /dev are still only those
-      // the config lists).
-      log::warn("/linux/resources/devices: device rules are not enforced on cgroup v2 yet");
-    }
     ARCA_ASSIGN(std::vector<Write> writes, v2_writes(resources));
+    // cgroup v2 has no device files: the rules become an eBPF program on the cgroup. An
+    // imitation tree has no kernel behind it to attach to.
+    if (resources.devices && !fs_.imitation()) {
+      ARCA_ASSIGN(UniqueFd fd, open_v2_dir());
+      Status s = install_device_program(fd.get(), device_program(device_policy(*resources.devices)));
+      if (!s) return std::move(s).error().context("cgroup v2: /linux/resources/devices");
+    }
     if (writes.empty()) return {};
     ARCA_ASSIGN(std::string text, fs_.read(dir(), "cgroup.controllers"));
     std::set<std::string> available = words(text);

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "base/log.h"
+#include "cgroups/container_resources.h"
 #include "cgroups/manager.h"
 #include "linux/syscalls.h"
 #include "process/init.h"
@@ -148,12 +149,8 @@ Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placem
 Result<Created> create_container(const CreateRequest& request) {
   const plan::Launch& launch = *request.launch;
   // Parsed before anything exists, so a bad value leaves nothing to undo.
-  std::optional<cgroups::Resources> resources;
-  if (request.config->linux.resources) {
-    auto parsed = cgroups::parse_resources(*request.config->linux.resources);
-    if (!parsed) return std::move(parsed).error().context("config.json");
-    resources = std::move(parsed).value();
-  }
+  ARCA_ASSIGN(std::optional<cgroups::Resources> resources,
+              cgroups::container_resources(*request.config, geteuid() == 0));
   // Declared before `cleanup`, which uses it in its destructor.
   ARCA_ASSIGN(auto cgroup, open_cgroups(request, resources ? &*resources : nullptr));
   ARCA_ASSIGN(state::StateDir dir, state::StateDir::create(request.root, request.id));

@@ -4,7 +4,9 @@ before its cgroup namespace exists, and every cgroup removed by delete or a fail
 Containers get cgroups only below this test process's own cgroups (relative cgroupsPath,
 or none: the id), so the host's are never written.
 """
+import json
 import os
+import subprocess
 import time
 
 import pytest
@@ -181,4 +183,73 @@ def test_without_cgroup_namespace_the_full_path_shows(rt, make_bundle):
     for controller in writable:
         path = next(v for k, v in seen.items() if controller in k.split(",") or k == controller)
         assert path.endswith("/" + cid), (controller, p.stdout)
+    assert left_over(cid) == []
+
+
+def with_caps(*caps):
+    def add(b):
+        for kind in ("bounding", "effective", "permitted"):
+            b.process["capabilities"][kind] = list(b.process["capabilities"][kind]) + list(caps)
+    return add
+
+
+def test_unallowed_device_cannot_be_opened_even_after_mknod(rt, make_bundle):
+    """runc spec's allowlist ("deny everything") plus the devices every container gets:
+    with CAP_MKNOD the container makes a /dev/fuse node (mknod is allowed for any device,
+    as runc allows it), but opening it is refused; /dev/null stays usable."""
+    cid = new_id()
+    script = ("busybox mknod /dev/arca-fuse c 10 229 && echo mknod-ok; "
+              "(exec 3<>/dev/arca-fuse) && echo fuse-opened; "
+              "echo x >/dev/null && echo null-ok; "
+              "head -c1 /dev/zero >/dev/null && echo zero-ok")
+
+    def mutate(b):
+        with_resources({"devices": [{"allow": False, "access": "rwm"}]},
+                       argv=["sh", "-c", script])(b)
+        with_caps("CAP_MKNOD")(b)
+    p = rt.run(cid, make_bundle(mutate), timeout=30)
+    out = p.stdout.split()
+    assert "mknod-ok" in out, (p.stdout, p.stderr)
+    assert "fuse-opened" not in out, p.stdout
+    assert "Operation not permitted" in p.stderr, p.stderr
+    assert "null-ok" in out and "zero-ok" in out, (p.stdout, p.stderr)
+    assert left_over(cid) == []
+
+
+def test_device_rule_allows_a_node_until_update_takes_it_away(rt, make_bundle, tmp_path):
+    """An allow rule makes a node usable; `update -r` with new rules replaces them in the
+    running container (as a v1 transition, so /dev/null is never lost meanwhile)."""
+    cid = new_id()
+    devices = [{"allow": False, "access": "rwm"},
+               {"allow": True, "type": "c", "major": 10, "minor": 229, "access": "rw"}]
+
+    def mutate(b):
+        with_resources({"devices": devices})(b)
+        with_caps("CAP_MKNOD")(b)
+    p = rt.run_detached(cid, make_bundle(mutate))
+    assert p.returncode == 0, p.stderr
+    try:
+        devices_dir = container_dirs(cid)["devices"]
+
+        def exec_in(cmd):
+            # No `arca exec` yet: join the container's devices cgroup (the one that decides),
+            # then nsenter its namespaces.
+            pid = str(rt.state(cid)["pid"])
+            return subprocess.run(
+                ["sh", "-c", 'echo $$ >"$1/cgroup.procs" && shift && exec nsenter "$@"', "sh",
+                 devices_dir, "-t", pid, "-m", "-p", "-r", "-w", "sh", "-c", cmd],
+                capture_output=True, text=True, timeout=30)
+        r = exec_in("busybox mknod /dev/arca-fuse c 10 229; (exec 3<>/dev/arca-fuse) "
+                    "&& echo fuse-opened")
+        assert "fuse-opened" in r.stdout, r.stderr
+        rules = tmp_path / "devices.json"
+        rules.write_text(json.dumps({"devices": [{"allow": False, "access": "rwm"}]}))
+        u = rt.cmd("update", "-r", str(rules), cid)
+        assert u.returncode == 0, u.stderr
+        assert "c 10:229 rw" not in read(os.path.join(devices_dir, "devices.list")).splitlines()
+        r = exec_in("(exec 3<>/dev/arca-fuse) && echo fuse-opened; "
+                    "echo x >/dev/null && echo null-ok")
+        assert "fuse-opened" not in r.stdout and "null-ok" in r.stdout, (r.stdout, r.stderr)
+    finally:
+        assert rt.delete(cid, force=True).returncode == 0
     assert left_over(cid) == []
