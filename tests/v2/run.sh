@@ -273,7 +273,7 @@ end
 begin cgroup_namespace
 n=cgns; path=$BASE/$n
 mkbundle $n '"cat", "/proc/self/cgroup"' '"pids": {"limit": 20}' "$path" ', {"type": "cgroup"}'
-# stdout only: warnings on stderr (v2 device rules) are not the container's output.
+# stdout only: arca's own messages on stderr are not the container's output.
 out=$(A run -b "$W/$n" $n 2>"$W/$n.err" </dev/null); rc=$?
 [ $rc -eq 0 ] || bad "run exited $rc: $(cat "$W/$n.err")"
 [ "$out" = "0::/" ] || bad "/proc/self/cgroup inside: '$out', want '0::/'"
@@ -283,7 +283,7 @@ end
 begin cgroup_namespace_default_path
 n=cgnsdef
 mkbundle $n '"cat", "/proc/self/cgroup"' '' '' ', {"type": "cgroup"}'
-# stdout only: warnings on stderr (v2 device rules) are not the container's output.
+# stdout only: arca's own messages on stderr are not the container's output.
 out=$(A run -b "$W/$n" $n 2>"$W/$n.err" </dev/null); rc=$?
 [ $rc -eq 0 ] || bad "run exited $rc: $(cat "$W/$n.err")"
 [ "$out" = "0::/" ] || bad "/proc/self/cgroup inside: '$out', want '0::/'"
@@ -390,6 +390,76 @@ echo "    $out"
 t=$(cat "$outer/cgroup.type"); [ "$t" = domain ] || bad "$outer/cgroup.type is '$t'"
 cleanup $n
 rmdir "$outer/$BASE" "$outer" 2>/dev/null
+end
+
+# add_cap NAME CAP: the bundle's process gets CAP (bounding, effective, permitted, ambient).
+add_cap() { sed -i "/\"ambient\"/!s/\"CAP_KILL\"/\"CAP_KILL\", \"$2\"/g" "$W/$1/config.json"; }
+
+# allow_device NAME RULE: RULE (JSON) appended to the bundle's device allowlist.
+allow_device() {
+  sed -i "s/\"devices\": \[{\"allow\": false, \"access\": \"rwm\"}\]/\"devices\": [{\"allow\": false, \"access\": \"rwm\"}, $2]/" \
+    "$W/$1/config.json"
+}
+
+begin devices_ebpf_mknod
+# runc spec's "deny everything" plus the defaults, as an eBPF program: the container may
+# mknod any node but opens only allowed ones. /dev/kmsg opened write-only needs no
+# capability, so only the device program can refuse it.
+n=devs; path=$BASE/$n
+mkbundle $n '"sh", "-c", "mknod /dev/arca-kmsg c 1 11 && echo mknod-ok; (exec 3>/dev/arca-kmsg) && echo kmsg-opened; echo x >/dev/null && echo null-ok"' '' "$path"
+add_cap $n CAP_MKNOD
+out=$(A run -b "$W/$n" $n 2>"$W/$n.err" </dev/null); rc=$?
+err=$(cat "$W/$n.err")
+echo "    rc $rc: $(echo $out) / $err"
+echo "$out" | grep -qx mknod-ok || bad "mknod failed: $err"
+echo "$out" | grep -qx kmsg-opened && bad "an un-allowed device node was opened"
+echo "$err" | grep -q "Operation not permitted" || bad "no EPERM for the un-allowed node: $err"
+echo "$out" | grep -qx null-ok || bad "/dev/null not usable: $err"
+cleanup $n
+end
+
+begin devices_update_replaces_program
+# An allowed node opens until `update -r` replaces the program with one that refuses it;
+# /dev/null keeps working. Commands run in the container through nsenter after joining
+# its cgroup (the device program is the cgroup's).
+n=devup; path=$BASE/$n; d=$CG$own/$path
+mkbundle $n '"sleep", "1000"' '' "$path"
+allow_device $n '{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}'
+if A run -d -b "$W/$n" $n >"$W/$n.log" 2>&1 </dev/null; then
+  pid=$(state_pid $n)
+  in_container() {
+    sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec nsenter "$@"' sh "$d" \
+      -t "$pid" -m -p -r -w sh -c "$1" 2>&1
+  }
+  out=$(in_container "mknod /dev/arca-kmsg c 1 11; (exec 3>/dev/arca-kmsg) && echo kmsg-opened")
+  echo "$out" | grep -qx kmsg-opened || bad "allowed node not opened: $out"
+  echo '{"devices": [{"allow": false, "access": "rwm"}]}' >"$W/$n.devices.json"
+  out=$(A update -r "$W/$n.devices.json" $n 2>&1) || bad "update failed: $out"
+  out=$(in_container "(exec 3>/dev/arca-kmsg) && echo kmsg-opened; echo x >/dev/null && echo null-ok")
+  echo "    after update: $(echo $out)"
+  echo "$out" | grep -qx kmsg-opened && bad "node still opens after update"
+  echo "$out" | grep -qx null-ok || bad "/dev/null lost after update: $out"
+else
+  bad "run -d failed: $(cat "$W/$n.log")"
+fi
+cleanup $n
+end
+
+begin clone_into_cgroup
+# The init starts in its cgroup (clone3 CLONE_INTO_CGROUP): arca runs in a cgroup whose
+# pids.max leaves no room to fork there, so only a clone straight into the container's
+# cgroup (an absolute path elsewhere) succeeds; a fork-then-move would fail with EAGAIN.
+n=into; tight=$CG/arca-v2-tight; path=/arca-v2-into/$n; d=$CG$path
+mkdir -p "$tight"
+mkbundle $n '"/probe"' '' "$path"
+out=$(sh -c 'echo $$ >"$1/cgroup.procs" && echo 1 >"$1/pids.max" && shift && exec "$@"' sh \
+    "$tight" "$ARCA" --root "$STATE" run -b "$W/$n" $n 2>"$W/$n.err" </dev/null); rc=$?
+[ $rc -eq 0 ] || bad "run from a cgroup with pids.max 1 exited $rc: $(cat "$W/$n.err")"
+echo "$out" | grep -qF "\"0::$path\\n\"" ||
+  bad "probe's cgroup field does not name $path: $(echo "$out" | grep -o '"cgroup":[^,]*')"
+cleanup $n
+[ -d "$d" ] && bad "left $d"
+rmdir "$CG/arca-v2-into" "$tight" 2>/dev/null
 end
 
 # fail_create NAME RESOURCES [ARGS]: `arca run` fails and leaves no cgroup nor state.
