@@ -296,6 +296,24 @@ json v2_stats(const json& paths, const RecordedOptions& o) {
   return data;
 }
 
+// memory.checkBeforeUpdate (cgroup v2, as runc): a memory or memory+swap limit at or
+// below the current usage is refused rather than left to the OOM killer. Best effort: no
+// memory.current, no check. (v1 needs none: the kernel refuses such a limit with EBUSY.)
+Status check_memory_usage(const StatReader& r, const Memory& m) {
+  auto usage = r.number("memory.current");
+  if (!usage) return {};
+  const std::pair<const char*, std::optional<int64_t>> limits[] = {{"swap", m.swap},
+                                                                   {"limit", m.limit}};
+  for (const auto& [key, value] : limits) {
+    if (value && *value > 0 && static_cast<uint64_t>(*value) <= *usage) {
+      return Error::invalid(std::string(kResourcesPointer) + "/memory/" + key + ": " +
+                            std::to_string(*value) + " is not above the current usage (" +
+                            std::to_string(*usage) + " bytes) and checkBeforeUpdate is set");
+    }
+  }
+  return {};
+}
+
 // The v1 writes that change the recorded devices cgroup's rules to `rules` (see
 // device_transition(): a running container must not lose /dev/null in between).
 Result<std::vector<Write>> v1_device_update(const json& paths, const std::vector<DeviceRule>& rules,
@@ -324,6 +342,10 @@ Status apply_recorded(const nlohmann::json& paths, const Resources& r,
   limits.devices.reset();  // not create's writes: see v1_device_update()
   ARCA_ASSIGN(std::vector<Write> writes, v2 ? v2_writes(limits) : v1_writes(limits));
   CgroupFs fs(options.imitation);
+  if (v2 && r.memory && r.memory->check_before_update.value_or(false)) {
+    ARCA_TRY(check_memory_usage(StatReader(dir_of(paths, "", options), options.imitation),
+                                *r.memory));
+  }
   if (r.devices && !v2) {
     ARCA_ASSIGN(std::vector<Write> devices, v1_device_update(paths, *r.devices, options));
     writes.insert(writes.end(), devices.begin(), devices.end());

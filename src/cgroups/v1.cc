@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "cgroups/fs.h"
 #include "cgroups/manager.h"
 #include "cgroups/v1_files.h"
+#include "cgroups/v2_files.h"
 
 namespace arca::cgroups {
 namespace {
@@ -69,7 +71,10 @@ class V1Manager : public Manager {
   }
 
   Status apply(const Resources& resources) override {
-    ARCA_ASSIGN(std::vector<Write> writes, v1_writes(resources));
+    Resources in_v1 = resources;
+    Resources in_unified = take_unified_part(&in_v1);
+    ARCA_ASSIGN(std::vector<Write> writes, v1_writes(in_v1));
+    ARCA_ASSIGN(std::vector<Write> unified_writes, v2_writes(in_unified));
     for (size_t i = 0; i < writes.size(); ++i) {
       const Write& w = writes[i];
       // Raising the memory limit above the current memory+swap limit is refused; then
@@ -84,7 +89,7 @@ class V1Manager : public Manager {
       }
       ARCA_TRY(std::move(s));
     }
-    return {};
+    return write_unified(unified_writes);
   }
 
   Status add_process(pid_t pid) override {
@@ -211,6 +216,75 @@ class V1Manager : public Manager {
     Status s = fs_.write(d->full(), file, w.value);
     if (!s) return std::move(s).error().context("cgroup v1");
     return {};
+  }
+
+  const Dir* unified() const {
+    for (const auto& d : dirs_) {
+      if (d.controllers.empty()) return &d;
+    }
+    return nullptr;
+  }
+
+  bool unified_offers(const std::string& controller) const {
+    const Dir* u = unified();
+    if (u == nullptr || find(controller) != nullptr) return false;
+    auto offered = fs_.read(u->base, "cgroup.controllers");
+    return offered && has_word(*offered, controller);
+  }
+
+  // A hybrid host may keep a controller in its cgroup2 tree instead of a v1 hierarchy (this
+  // machine's hugetlb): moves the resources of such controllers out of *r, to be written
+  // there with v2's file names. Only what a container asks for is moved, so the cgroup2
+  // tree's controllers are enabled only when needed.
+  Resources take_unified_part(Resources* r) const {
+    Resources out;
+    if (!r->hugepage_limits.empty() && unified_offers("hugetlb")) {
+      std::swap(out.hugepage_limits, r->hugepage_limits);
+    }
+    if (!r->rdma.empty() && unified_offers("rdma")) std::swap(out.rdma, r->rdma);
+    return out;
+  }
+
+  // Enables each controller the writes need in cgroup.subtree_control from the hierarchy
+  // root down to the container's parent, then writes into the container's cgroup2 dir.
+  Status write_unified(const std::vector<Write>& writes) const {
+    const Dir* u = unified();
+    if (writes.empty() || u == nullptr) return {};
+    for (const auto& w : writes) {
+      std::string at = u->base;
+      std::istringstream parts(u->path);
+      for (std::string part; std::getline(parts, part, '/');) {
+        if (part.empty()) continue;
+        ARCA_TRY(enable_in(at, w.controller));
+        at += "/" + part;
+      }
+      Status s = fs_.write(u->full(), w.file, w.value);
+      if (!s) return std::move(s).error().context("cgroup v2 (hybrid host)");
+    }
+    return {};
+  }
+
+  Status enable_in(const std::string& at, const std::string& controller) const {
+    ARCA_ASSIGN(std::string enabled, fs_.read(at, "cgroup.subtree_control"));
+    if (has_word(enabled, controller)) return {};
+    // The kernel reads back the whole set; a plain file must be given it.
+    std::string value = fs_.imitation() ? trim(enabled) + (trim(enabled).empty() ? "" : " ") +
+                                              controller
+                                        : "+" + controller;
+    Status s = fs_.write(at, "cgroup.subtree_control", value);
+    if (!s) {
+      return std::move(s).error().context("enable cgroup v2 controller " + quote(controller) +
+                                          " (hybrid host)");
+    }
+    return {};
+  }
+
+  static bool has_word(const std::string& text, const std::string& word) {
+    std::istringstream in(text);
+    for (std::string w; in >> w;) {
+      if (w == word) return true;
+    }
+    return false;
   }
 
   static bool unwritable(const Error& e) {

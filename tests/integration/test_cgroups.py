@@ -126,6 +126,13 @@ def test_pids_limit_holds_a_fork_bomb(rt, make_bundle):
 @pytest.mark.parametrize("mutation,expect", [
     ({"cpu": {"shares": 1}}, "/linux/resources/cpu/shares"),
     ({"pids": {"limit": "many"}}, "/linux/resources/pids/limit"),
+    # cgroup v1 / hybrid: unified (v2 files) has no meaning, as runc says too.
+    ({"unified": {"pids.max": "10"}}, "/linux/resources/unified: requires cgroup v2"),
+    # A controller the host does not mount is an error when asked for (none has rdma here).
+    pytest.param({"rdma": {"mlx5_0": {"hcaHandles": 2}}},
+                 'cgroup v1 controller "rdma" is not mounted (needed for rdma.max)',
+                 marks=pytest.mark.skipif(os.path.isdir("/sys/fs/cgroup/rdma"),
+                                          reason="this host mounts rdma")),
 ])
 def test_bad_resource_names_the_key_and_leaves_nothing(rt, make_bundle, mutation, expect):
     cid = new_id()
@@ -253,3 +260,34 @@ def test_device_rule_allows_a_node_until_update_takes_it_away(rt, make_bundle, t
     finally:
         assert rt.delete(cid, force=True).returncode == 0
     assert left_over(cid) == []
+
+
+def test_run_reports_an_oom_kill_as_137(rt, make_bundle):
+    """A memory hog beyond memory (and memory+swap) limit is OOM-killed; `run` exits
+    128+SIGKILL as a shell would."""
+    cid = new_id()
+    hog = "x=$(yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | head -c 300000000); echo survived ${#x}"
+    b = make_bundle(with_resources({"memory": {"limit": 32 << 20, "swap": 32 << 20}},
+                                   argv=["sh", "-c", hog]))
+    p = rt.run(cid, b, timeout=60)
+    assert p.returncode == 137, (p.returncode, p.stdout, p.stderr)
+    assert "survived" not in p.stdout
+    assert left_over(cid) == []
+
+
+def test_systemd_cgroup_driver_without_systemd_is_a_clear_error(rt, make_bundle):
+    """--systemd-cgroup needs systemd as PID 1 (the D-Bus conversation is not implemented):
+    without it, one clear line, and nothing is left behind."""
+    if open("/proc/1/comm").read().strip() == "systemd":
+        pytest.skip("systemd is PID 1 here")
+    cid = new_id()
+    b = make_bundle(with_resources({"pids": {"limit": 15}}, path="system.slice:arca:" + cid))
+    b.write_config()
+    rt.track(cid)
+    p = subprocess.run(rt.argv("run", "--bundle", b.dir, cid, global_args=("--systemd-cgroup",)),
+                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert p.returncode == 1, p
+    assert p.stderr == (f'arca: run "{cid}": --systemd-cgroup: systemd is not running as '
+                        'PID 1\n'), p.stderr
+    assert not os.path.exists(os.path.join(rt.root, cid))
+    assert left_over(cid) == [] and left_over("system.slice") == []
