@@ -47,7 +47,10 @@ Result<std::optional<Resources>> container_resources(const spec::Config& config,
   if (!privileged && !resources.devices) return std::optional<Resources>(std::move(resources));
   std::vector<std::string> paths;
   for (const auto& d : config.linux.devices) paths.push_back(d.path);
-  if (!resources.devices) resources.devices.emplace();
+  if (!resources.devices) {
+    resources.devices.emplace();
+    resources.devices_best_effort = true;
+  }
   for (auto& rule : default_device_rules(paths)) resources.devices->push_back(std::move(rule));
   return std::optional<Resources>(std::move(resources));
 }

@@ -22,7 +22,8 @@ std::vector<DeviceRule> default_device_rules(const std::vector<std::string>& con
 // linux.resources with default_device_rules() appended to its devices. Without
 // linux.resources: nullopt for an unprivileged caller (no cgroups are made for it), else
 // just the device rules, so that a container's devices are restricted all the same (runc).
-// An unprivileged caller whose resources have no devices gets none added.
+// An unprivileged caller whose resources have no devices gets none added. Rules the config
+// did not ask for are best effort (Resources::devices_best_effort).
 // Errors name the JSON pointer, prefixed "config.json".
 Result<std::optional<Resources>> container_resources(const spec::Config& config, bool privileged);
 

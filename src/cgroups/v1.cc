@@ -72,6 +72,7 @@ class V1Manager : public Manager {
 
   Status apply(const Resources& resources) override {
     Resources in_v1 = resources;
+    if (resources.devices_best_effort && find("devices") == nullptr) in_v1.devices.reset();
     Resources in_unified = take_unified_part(&in_v1);
     ARCA_ASSIGN(std::vector<Write> writes, v1_writes(in_v1));
     ARCA_ASSIGN(std::vector<Write> unified_writes, v2_writes(in_unified));

@@ -52,7 +52,14 @@ class V2Manager : public Manager {
     if (resources.devices && !fs_.imitation()) {
       ARCA_ASSIGN(UniqueFd fd, open_v2_dir());
       Status s = install_device_program(fd.get(), device_program(device_policy(*resources.devices)));
-      if (!s) return std::move(s).error().context("cgroup v2: /linux/resources/devices");
+      if (!s && resources.devices_best_effort && (s.error().code() == EPERM ||
+                                                  s.error().code() == EACCES)) {
+        // No eBPF for us (a nested container without CAP_BPF, say): the config asked for
+        // no device rules, so go on without runc's defaults.
+        log::debug("cgroup v2: default device rules not applied: " + s.error().render());
+      } else if (!s) {
+        return std::move(s).error().context("cgroup v2: /linux/resources/devices");
+      }
     }
     if (writes.empty()) return {};
     ARCA_ASSIGN(std::string text, fs_.read(dir(), "cgroup.controllers"));

@@ -193,6 +193,24 @@ TEST_F(CgroupV1Tree, ApplyErrors) {
   EXPECT_TRUE(m->destroy());
 }
 
+TEST_F(CgroupV1Tree, DefaultDeviceRulesNeedNoDevicesHierarchy) {
+  // No devices hierarchy here (a jail that mounts only some): rules the config did not ask
+  // for are skipped; asked-for ones are an error naming the controller.
+  auto m = manager(kV1Proc, kV1Mounts, "c1");
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->create());
+  Resources r = resources(R"({"devices": [{"allow": true, "type": "c", "major": 1,
+      "minor": 3, "access": "rwm"}]})");
+  Status s = m->apply(r);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().render(),
+            "cgroup v1 controller \"devices\" is not mounted (needed for devices.deny)");
+  r.devices_best_effort = true;
+  s = m->apply(r);
+  EXPECT_TRUE(s) << s.error().render();
+  EXPECT_TRUE(m->destroy());
+}
+
 TEST_F(CgroupV1Tree, HybridHugetlbGoesToTheUnifiedHierarchy) {
   // This host's layout: hugetlb bound to cgroup2 (unified/), not to a v1 hierarchy.
   write_file(dir("unified", "/cgroup.controllers"), "hugetlb");
