@@ -76,16 +76,17 @@ class V1Manager : public Manager {
     Resources in_unified = take_unified_part(&in_v1);
     ARCA_ASSIGN(std::vector<Write> writes, v1_writes(in_v1));
     ARCA_ASSIGN(std::vector<Write> unified_writes, v2_writes(in_unified));
+    ControlWriter out(fs_);
     for (size_t i = 0; i < writes.size(); ++i) {
       const Write& w = writes[i];
       // Raising the memory limit above the current memory+swap limit is refused; then
       // memsw goes first.
       bool memsw_next = i + 1 < writes.size() && w.file == "memory.limit_in_bytes" &&
                         writes[i + 1].file == "memory.memsw.limit_in_bytes";
-      Status s = write(w);
+      Status s = write(w, &out);
       if (!s && memsw_next && s.error().code() == EINVAL) {
-        ARCA_TRY(write(writes[i + 1]));
-        s = write(w);
+        ARCA_TRY(write(writes[i + 1], &out));
+        s = write(w, &out);
         ++i;
       }
       ARCA_TRY(std::move(s));
@@ -175,9 +176,9 @@ class V1Manager : public Manager {
   Status inherit_cpuset(const std::vector<std::string>& created) const {
     for (const auto& dir : created) {
       std::string parent = dir.substr(0, dir.rfind('/'));
+      // (With the parent's cgroup.clone_children set they are there already; writing them
+      // again is harmless and cheaper than reading first.)
       for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
-        ARCA_ASSIGN(std::string mine, fs_.read(dir, file));
-        if (!trim(mine).empty()) continue;
         ARCA_ASSIGN(std::string theirs, fs_.read(parent, file));
         ARCA_TRY(fs_.write(dir, file, trim(theirs)));
       }
@@ -185,7 +186,7 @@ class V1Manager : public Manager {
     return {};
   }
 
-  Status write(const Write& w) const {
+  Status write(const Write& w, ControlWriter* out) const {
     const Dir* d = find(w.controller);
     for (const auto& u : unavailable_) {
       if (d == nullptr && std::count(u.controllers.begin(), u.controllers.end(), w.controller)) {
@@ -197,26 +198,34 @@ class V1Manager : public Manager {
       return Error::invalid("cgroup v1 controller " + quote(w.controller) +
                             " is not mounted (needed for " + w.file + ")");
     }
-    std::string file = w.file;
-    if (!fs_.exists(d->full() + "/" + file)) {
-      const char* twin = bfq_twin(file);
-      if (twin != nullptr && fs_.exists(d->full() + "/" + twin)) {
-        file = twin;
-      } else if (optional_file(file) ||
-                 (file == "memory.memsw.limit_in_bytes" && w.value == "-1")) {
-        return {};
-      } else if (file == "memory.memsw.limit_in_bytes") {
-        return Error::invalid(std::string(kResourcesPointer) +
-                              "/memory/swap: the kernel does not account swap "
-                              "(memory.memsw.limit_in_bytes is missing; boot with swapaccount=1)");
-      } else {
-        return Error(ENOENT, "cgroup v1: " + quote(d->full() + "/" + file) +
-                                 " does not exist (is the kernel built with it?)");
-      }
+    // Written first, asked about after a failure: one path lookup less per value.
+    Status s = out->write(d->full(), w.file, w.value);
+    if (s) return {};
+    if (s.error().code() != ENOENT || fs_.exists(d->full() + "/" + w.file)) {
+      return std::move(s).error().context("cgroup v1");
     }
-    Status s = fs_.write(d->full(), file, w.value);
-    if (!s) return std::move(s).error().context("cgroup v1");
-    return {};
+    return write_missing(*d, w, out);
+  }
+
+  // w.file is not in d: its BFQ twin, a file current kernels dropped, or an error.
+  Status write_missing(const Dir& d, const Write& w, ControlWriter* out) const {
+    const std::string& file = w.file;
+    const char* twin = bfq_twin(file);
+    if (twin != nullptr && fs_.exists(d.full() + "/" + twin)) {
+      Status s = out->write(d.full(), twin, w.value);
+      if (!s) return std::move(s).error().context("cgroup v1");
+      return {};
+    }
+    if (optional_file(file) || (file == "memory.memsw.limit_in_bytes" && w.value == "-1")) {
+      return {};
+    }
+    if (file == "memory.memsw.limit_in_bytes") {
+      return Error::invalid(std::string(kResourcesPointer) +
+                            "/memory/swap: the kernel does not account swap "
+                            "(memory.memsw.limit_in_bytes is missing; boot with swapaccount=1)");
+    }
+    return Error(ENOENT, "cgroup v1: " + quote(d.full() + "/" + file) +
+                             " does not exist (is the kernel built with it?)");
   }
 
   const Dir* unified() const {

@@ -64,6 +64,7 @@ class V2Manager : public Manager {
     if (writes.empty()) return {};
     ARCA_ASSIGN(std::string text, fs_.read(dir(), "cgroup.controllers"));
     std::set<std::string> available = words(text);
+    ControlWriter out(fs_);
     for (const auto& w : writes) {
       bool is_unified = resources.unified.count(w.file) > 0;
       std::string what = is_unified ? "linux.resources.unified " + quote(w.file) : w.file;
@@ -72,10 +73,10 @@ class V2Manager : public Manager {
                               " is not available in " + quote(dir()) + " (needed for " + what +
                               ")");
       }
-      if (!fs_.exists(dir() + "/" + w.file)) {
+      Status s = out.write(dir(), w.file, w.value);
+      if (!s && s.error().code() == ENOENT && !fs_.exists(dir() + "/" + w.file)) {
         return Error(ENOENT, "cgroup v2: " + what + ": no such file in " + quote(dir()));
       }
-      Status s = fs_.write(dir(), w.file, w.value);
       if (!s) return std::move(s).error().context("cgroup v2");
     }
     return {};
