@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <sstream>
 #include <thread>
 
+#include "base/text.h"
 #include "cgroups/fs.h"
 #include "cgroups/manager.h"
 #include "cgroups/v1_files.h"
@@ -262,8 +262,7 @@ class V1Manager : public Manager {
     if (writes.empty() || u == nullptr) return {};
     for (const auto& w : writes) {
       std::string at = u->base;
-      std::istringstream parts(u->path);
-      for (std::string part; std::getline(parts, part, '/');) {
+      for (const auto& part : text::split(u->path, '/')) {
         if (part.empty()) continue;
         ARCA_TRY(enable_in(at, w.controller));
         at += "/" + part;
@@ -289,12 +288,9 @@ class V1Manager : public Manager {
     return {};
   }
 
-  static bool has_word(const std::string& text, const std::string& word) {
-    std::istringstream in(text);
-    for (std::string w; in >> w;) {
-      if (w == word) return true;
-    }
-    return false;
+  static bool has_word(const std::string& words, const std::string& word) {
+    auto all = text::words(words);
+    return std::find(all.begin(), all.end(), word) != all.end();
   }
 
   static bool unwritable(const Error& e) {
