@@ -131,12 +131,14 @@ Result<std::unique_ptr<cgroups::Manager>> open_cgroups(const CreateRequest& requ
 }
 
 // clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP
-// (before 5.7) refuses it: then the child joins through cgroup.procs like a v1 `tasks` file.
+// (before 5.7) refuses it (5.3-5.6: E2BIG for the larger clone_args, else EINVAL): then the
+// child joins through cgroup.procs like a v1 `tasks` file.
 Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placement,
                           std::vector<int>& cgroup_tasks) {
   if (!placement.v2_dir.valid()) return linux_sys::clone3_fork(flags, pidfd);
   auto child = linux_sys::clone3_fork(flags, pidfd, placement.v2_dir.get());
-  if (child || (child.error().code() != EINVAL && child.error().code() != ENOSYS)) return child;
+  int err = child ? 0 : child.error().code();
+  if (child || (err != EINVAL && err != E2BIG && err != ENOSYS)) return child;
   UniqueFd procs(openat(placement.v2_dir.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC));
   if (!procs.valid()) return Error::os("open cgroup.procs");
   cgroup_tasks.push_back(procs.get());
