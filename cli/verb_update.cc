@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cgroups/container_resources.h"
 #include "cgroups/recorded_manager.h"
 #include "container.h"
 
@@ -115,8 +116,6 @@ Result<cgroups::Resources> build_resources(const UpdateOptions& o) {
     if (doc.is_discarded() || !doc.is_object()) {
       return Error::invalid(where + ": not a JSON object");
     }
-    // runc's update changes limits only: device rules stay as created.
-    doc.erase("devices");
     auto r = cgroups::parse_resources(doc, "");
     if (!r) return std::move(r).error().context(where);
   }
@@ -136,7 +135,13 @@ Result<cgroups::Resources> build_resources(const UpdateOptions& o) {
     doc["memory"].erase("kernel");
     doc["memory"].erase("kernelTCP");
   }
-  return cgroups::parse_resources(doc, "");
+  ARCA_ASSIGN(cgroups::Resources resources, cgroups::parse_resources(doc, ""));
+  // Device rules replace the container's (crun does so; runc ignores them), with the
+  // defaults every container gets appended as at create.
+  if (resources.devices) {
+    for (auto& rule : cgroups::default_device_rules({})) resources.devices->push_back(rule);
+  }
+  return resources;
 }
 
 Result<int> update(const Globals& g, const UpdateOptions& o) {

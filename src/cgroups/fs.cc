@@ -33,15 +33,19 @@ Status list(const std::string& dir, std::vector<std::string>* dirs,
   return {};
 }
 
-Status write_all(const std::string& path, const std::string& value, int flags) {
-  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
-  if (!fd.valid()) return Error::os("open " + quote(path));
-  ssize_t n = ::write(fd.get(), value.data(), value.size());
+Status write_value(int fd, const std::string& path, const std::string& value) {
+  ssize_t n = ::write(fd, value.data(), value.size());
   if (n < 0) return Error::os("write " + quote(value) + " to " + quote(path));
   if (static_cast<size_t>(n) != value.size()) {
     return Error(EIO, "short write of " + quote(value) + " to " + quote(path));
   }
   return {};
+}
+
+Status write_all(const std::string& path, const std::string& value, int flags) {
+  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC, 0644));
+  if (!fd.valid()) return Error::os("open " + quote(path));
+  return write_value(fd.get(), path, value);
 }
 
 }  // namespace
@@ -106,6 +110,19 @@ Status CgroupFs::make_dirs(const std::string& base, const std::string& dir,
 Status CgroupFs::write(const std::string& dir, const std::string& file,
                        const std::string& value) const {
   return write_all(dir + "/" + file, value, O_WRONLY | O_TRUNC);
+}
+
+Status ControlWriter::write(const std::string& dir, const std::string& file,
+                            const std::string& value) {
+  if (fs_.imitation()) return fs_.write(dir, file, value);
+  std::string path = dir + "/" + file;
+  if (path != path_ || !fd_.valid()) {
+    path_.clear();
+    fd_.reset(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd_.valid()) return Error::os("open " + quote(path));
+    path_ = path;
+  }
+  return write_value(fd_.get(), path, value);
 }
 
 Result<std::string> CgroupFs::read(const std::string& dir, const std::string& file) const {

@@ -39,6 +39,21 @@ class CgroupFs {
   bool imitation_;
 };
 
+// Writes values into control files keeping the last one open, so that consecutive values
+// for one file (devices.allow takes one rule per write(), io.max one device) cost one
+// open. An imitation tree reopens and truncates every time, as separate writes would.
+// Errors read as CgroupFs::write's. Short-lived: keep none across a clone.
+class ControlWriter {
+ public:
+  explicit ControlWriter(const CgroupFs& fs) : fs_(fs) {}
+  Status write(const std::string& dir, const std::string& file, const std::string& value);
+
+ private:
+  const CgroupFs& fs_;
+  std::string path_;
+  UniqueFd fd_;
+};
+
 // The first line of a value, without surrounding whitespace.
 std::string trim(const std::string& s);
 

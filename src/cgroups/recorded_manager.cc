@@ -1,6 +1,7 @@
 #include "cgroups/recorded_manager.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -11,6 +12,9 @@
 #include <vector>
 
 #include "base/text.h"
+#include "base/unique_fd.h"
+#include "cgroups/device_bpf.h"
+#include "cgroups/device_policy.h"
 #include "cgroups/fs.h"
 #include "cgroups/v1_files.h"
 #include "cgroups/v2_files.h"
@@ -292,6 +296,37 @@ json v2_stats(const json& paths, const RecordedOptions& o) {
   return data;
 }
 
+// memory.checkBeforeUpdate (cgroup v2, as runc): a memory or memory+swap limit at or
+// below the current usage is refused rather than left to the OOM killer. Best effort: no
+// memory.current, no check. (v1 needs none: the kernel refuses such a limit with EBUSY.)
+Status check_memory_usage(const StatReader& r, const Memory& m) {
+  auto usage = r.number("memory.current");
+  if (!usage) return {};
+  const std::pair<const char*, std::optional<int64_t>> limits[] = {{"swap", m.swap},
+                                                                   {"limit", m.limit}};
+  for (const auto& [key, value] : limits) {
+    if (value && *value > 0 && static_cast<uint64_t>(*value) <= *usage) {
+      return Error::invalid(std::string(kResourcesPointer) + "/memory/" + key + ": " +
+                            std::to_string(*value) + " is not above the current usage (" +
+                            std::to_string(*usage) + " bytes) and checkBeforeUpdate is set");
+    }
+  }
+  return {};
+}
+
+// The v1 writes that change the recorded devices cgroup's rules to `rules` (see
+// device_transition(): a running container must not lose /dev/null in between).
+Result<std::vector<Write>> v1_device_update(const json& paths, const std::vector<DeviceRule>& rules,
+                                            const RecordedOptions& o) {
+  auto dir = dir_of(paths, "devices", o);
+  if (!dir) {
+    return Error::invalid("no \"devices\" cgroup recorded for the container (needed for "
+                          "/linux/resources/devices)");
+  }
+  ARCA_ASSIGN(std::string list, CgroupFs(o.imitation).read(*dir, "devices.list"));
+  return device_transition(list, device_policy(rules));
+}
+
 }  // namespace
 
 bool recorded_is_v2(const nlohmann::json& paths) {
@@ -303,8 +338,18 @@ Status apply_recorded(const nlohmann::json& paths, const Resources& r,
                       const RecordedOptions& options) {
   if (!paths.is_object() || paths.empty()) return Error::invalid("the container has no cgroup");
   bool v2 = recorded_is_v2(paths);
-  ARCA_ASSIGN(std::vector<Write> writes, v2 ? v2_writes(r) : v1_writes(r));
+  Resources limits = r;
+  limits.devices.reset();  // not create's writes: see v1_device_update()
+  ARCA_ASSIGN(std::vector<Write> writes, v2 ? v2_writes(limits) : v1_writes(limits));
   CgroupFs fs(options.imitation);
+  if (v2 && r.memory && r.memory->check_before_update.value_or(false)) {
+    ARCA_TRY(check_memory_usage(StatReader(dir_of(paths, "", options), options.imitation),
+                                *r.memory));
+  }
+  if (r.devices && !v2) {
+    ARCA_ASSIGN(std::vector<Write> devices, v1_device_update(paths, *r.devices, options));
+    writes.insert(writes.end(), devices.begin(), devices.end());
+  }
   auto write = [&](const Write& w) -> Status {
     std::string controller = v2 ? "" : w.controller;
     auto dir = dir_of(paths, controller, options);
@@ -329,6 +374,13 @@ Status apply_recorded(const nlohmann::json& paths, const Resources& r,
       ++i;
     }
     ARCA_TRY(std::move(s));
+  }
+  if (r.devices && v2 && !options.imitation) {
+    auto dir = dir_of(paths, "", options);
+    if (!dir) return Error::invalid("no cgroup2 directory recorded for the container");
+    UniqueFd fd(open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) return Error::os("open cgroup " + quote(*dir));
+    ARCA_TRY(install_device_program(fd.get(), device_program(device_policy(*r.devices))));
   }
   return {};
 }

@@ -115,6 +115,9 @@ struct Resources {
   std::map<std::string, Rdma> rdma;                // device name -> limits
   std::map<std::string, std::string> unified;      // cgroup v2 file -> value
   std::optional<std::vector<DeviceRule>> devices;  // absent: leave the device cgroup alone
+  // The device rules are only runc's defaults, not asked for by the config: a host without
+  // a usable device controller (unmounted on v1, no eBPF on v2) skips them.
+  bool devices_best_effort = false;
 };
 
 // `pointer` is where `resources` sits in the document, for messages.

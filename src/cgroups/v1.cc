@@ -6,9 +6,11 @@
 #include <chrono>
 #include <thread>
 
+#include "base/text.h"
 #include "cgroups/fs.h"
 #include "cgroups/manager.h"
 #include "cgroups/v1_files.h"
+#include "cgroups/v2_files.h"
 
 namespace arca::cgroups {
 namespace {
@@ -69,22 +71,27 @@ class V1Manager : public Manager {
   }
 
   Status apply(const Resources& resources) override {
-    ARCA_ASSIGN(std::vector<Write> writes, v1_writes(resources));
+    Resources in_v1 = resources;
+    if (resources.devices_best_effort && find("devices") == nullptr) in_v1.devices.reset();
+    Resources in_unified = take_unified_part(&in_v1);
+    ARCA_ASSIGN(std::vector<Write> writes, v1_writes(in_v1));
+    ARCA_ASSIGN(std::vector<Write> unified_writes, v2_writes(in_unified));
+    ControlWriter out(fs_);
     for (size_t i = 0; i < writes.size(); ++i) {
       const Write& w = writes[i];
       // Raising the memory limit above the current memory+swap limit is refused; then
       // memsw goes first.
       bool memsw_next = i + 1 < writes.size() && w.file == "memory.limit_in_bytes" &&
                         writes[i + 1].file == "memory.memsw.limit_in_bytes";
-      Status s = write(w);
+      Status s = write(w, &out);
       if (!s && memsw_next && s.error().code() == EINVAL) {
-        ARCA_TRY(write(writes[i + 1]));
-        s = write(w);
+        ARCA_TRY(write(writes[i + 1], &out));
+        s = write(w, &out);
         ++i;
       }
       ARCA_TRY(std::move(s));
     }
-    return {};
+    return write_unified(unified_writes);
   }
 
   Status add_process(pid_t pid) override {
@@ -169,9 +176,9 @@ class V1Manager : public Manager {
   Status inherit_cpuset(const std::vector<std::string>& created) const {
     for (const auto& dir : created) {
       std::string parent = dir.substr(0, dir.rfind('/'));
+      // (With the parent's cgroup.clone_children set they are there already; writing them
+      // again is harmless and cheaper than reading first.)
       for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
-        ARCA_ASSIGN(std::string mine, fs_.read(dir, file));
-        if (!trim(mine).empty()) continue;
         ARCA_ASSIGN(std::string theirs, fs_.read(parent, file));
         ARCA_TRY(fs_.write(dir, file, trim(theirs)));
       }
@@ -179,7 +186,7 @@ class V1Manager : public Manager {
     return {};
   }
 
-  Status write(const Write& w) const {
+  Status write(const Write& w, ControlWriter* out) const {
     const Dir* d = find(w.controller);
     for (const auto& u : unavailable_) {
       if (d == nullptr && std::count(u.controllers.begin(), u.controllers.end(), w.controller)) {
@@ -191,26 +198,99 @@ class V1Manager : public Manager {
       return Error::invalid("cgroup v1 controller " + quote(w.controller) +
                             " is not mounted (needed for " + w.file + ")");
     }
-    std::string file = w.file;
-    if (!fs_.exists(d->full() + "/" + file)) {
-      const char* twin = bfq_twin(file);
-      if (twin != nullptr && fs_.exists(d->full() + "/" + twin)) {
-        file = twin;
-      } else if (optional_file(file) ||
-                 (file == "memory.memsw.limit_in_bytes" && w.value == "-1")) {
-        return {};
-      } else if (file == "memory.memsw.limit_in_bytes") {
-        return Error::invalid(std::string(kResourcesPointer) +
-                              "/memory/swap: the kernel does not account swap "
-                              "(memory.memsw.limit_in_bytes is missing; boot with swapaccount=1)");
-      } else {
-        return Error(ENOENT, "cgroup v1: " + quote(d->full() + "/" + file) +
-                                 " does not exist (is the kernel built with it?)");
-      }
+    // Written first, asked about after a failure: one path lookup less per value.
+    Status s = out->write(d->full(), w.file, w.value);
+    if (s) return {};
+    if (s.error().code() != ENOENT || fs_.exists(d->full() + "/" + w.file)) {
+      return std::move(s).error().context("cgroup v1");
     }
-    Status s = fs_.write(d->full(), file, w.value);
-    if (!s) return std::move(s).error().context("cgroup v1");
+    return write_missing(*d, w, out);
+  }
+
+  // w.file is not in d: its BFQ twin, a file current kernels dropped, or an error.
+  Status write_missing(const Dir& d, const Write& w, ControlWriter* out) const {
+    const std::string& file = w.file;
+    const char* twin = bfq_twin(file);
+    if (twin != nullptr && fs_.exists(d.full() + "/" + twin)) {
+      Status s = out->write(d.full(), twin, w.value);
+      if (!s) return std::move(s).error().context("cgroup v1");
+      return {};
+    }
+    if (optional_file(file) || (file == "memory.memsw.limit_in_bytes" && w.value == "-1")) {
+      return {};
+    }
+    if (file == "memory.memsw.limit_in_bytes") {
+      return Error::invalid(std::string(kResourcesPointer) +
+                            "/memory/swap: the kernel does not account swap "
+                            "(memory.memsw.limit_in_bytes is missing; boot with swapaccount=1)");
+    }
+    return Error(ENOENT, "cgroup v1: " + quote(d.full() + "/" + file) +
+                             " does not exist (is the kernel built with it?)");
+  }
+
+  const Dir* unified() const {
+    for (const auto& d : dirs_) {
+      if (d.controllers.empty()) return &d;
+    }
+    return nullptr;
+  }
+
+  bool unified_offers(const std::string& controller) const {
+    const Dir* u = unified();
+    if (u == nullptr || find(controller) != nullptr) return false;
+    auto offered = fs_.read(u->base, "cgroup.controllers");
+    return offered && has_word(*offered, controller);
+  }
+
+  // A hybrid host may keep a controller in its cgroup2 tree instead of a v1 hierarchy (this
+  // machine's hugetlb): moves the resources of such controllers out of *r, to be written
+  // there with v2's file names. Only what a container asks for is moved, so the cgroup2
+  // tree's controllers are enabled only when needed.
+  Resources take_unified_part(Resources* r) const {
+    Resources out;
+    if (!r->hugepage_limits.empty() && unified_offers("hugetlb")) {
+      std::swap(out.hugepage_limits, r->hugepage_limits);
+    }
+    if (!r->rdma.empty() && unified_offers("rdma")) std::swap(out.rdma, r->rdma);
+    return out;
+  }
+
+  // Enables each controller the writes need in cgroup.subtree_control from the hierarchy
+  // root down to the container's parent, then writes into the container's cgroup2 dir.
+  Status write_unified(const std::vector<Write>& writes) const {
+    const Dir* u = unified();
+    if (writes.empty() || u == nullptr) return {};
+    for (const auto& w : writes) {
+      std::string at = u->base;
+      for (const auto& part : text::split(u->path, '/')) {
+        if (part.empty()) continue;
+        ARCA_TRY(enable_in(at, w.controller));
+        at += "/" + part;
+      }
+      Status s = fs_.write(u->full(), w.file, w.value);
+      if (!s) return std::move(s).error().context("cgroup v2 (hybrid host)");
+    }
     return {};
+  }
+
+  Status enable_in(const std::string& at, const std::string& controller) const {
+    ARCA_ASSIGN(std::string enabled, fs_.read(at, "cgroup.subtree_control"));
+    if (has_word(enabled, controller)) return {};
+    // The kernel reads back the whole set; a plain file must be given it.
+    std::string value = fs_.imitation() ? trim(enabled) + (trim(enabled).empty() ? "" : " ") +
+                                              controller
+                                        : "+" + controller;
+    Status s = fs_.write(at, "cgroup.subtree_control", value);
+    if (!s) {
+      return std::move(s).error().context("enable cgroup v2 controller " + quote(controller) +
+                                          " (hybrid host)");
+    }
+    return {};
+  }
+
+  static bool has_word(const std::string& words, const std::string& word) {
+    auto all = text::words(words);
+    return std::find(all.begin(), all.end(), word) != all.end();
   }
 
   static bool unwritable(const Error& e) {

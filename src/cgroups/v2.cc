@@ -8,6 +8,8 @@
 
 #include "base/log.h"
 #include "base/text.h"
+#include "cgroups/device_bpf.h"
+#include "cgroups/device_policy.h"
 #include "cgroups/fs.h"
 #include "cgroups/manager.h"
 #include "cgroups/v2_files.h"
@@ -44,16 +46,25 @@ class V2Manager : public Manager {
   }
 
   Status apply(const Resources& resources) override {
-    if (resources.devices && !resources.devices->empty()) {
-      // cgroup v2 enforces device rules only through an eBPF program, which arca does not
-      // attach yet: say so rather than pretend (the nodes in /dev are still only those
-      // the config lists).
-      log::warn("/linux/resources/devices: device rules are not enforced on cgroup v2 yet");
-    }
     ARCA_ASSIGN(std::vector<Write> writes, v2_writes(resources));
+    // cgroup v2 has no device files: the rules become an eBPF program on the cgroup. An
+    // imitation tree has no kernel behind it to attach to.
+    if (resources.devices && !fs_.imitation()) {
+      ARCA_ASSIGN(UniqueFd fd, open_v2_dir());
+      Status s = install_device_program(fd.get(), device_program(device_policy(*resources.devices)));
+      if (!s && resources.devices_best_effort && (s.error().code() == EPERM ||
+                                                  s.error().code() == EACCES)) {
+        // No eBPF for us (a nested container without CAP_BPF, say): the config asked for
+        // no device rules, so go on without runc's defaults.
+        log::debug("cgroup v2: default device rules not applied: " + s.error().render());
+      } else if (!s) {
+        return std::move(s).error().context("cgroup v2: /linux/resources/devices");
+      }
+    }
     if (writes.empty()) return {};
     ARCA_ASSIGN(std::string text, fs_.read(dir(), "cgroup.controllers"));
     std::set<std::string> available = words(text);
+    ControlWriter out(fs_);
     for (const auto& w : writes) {
       bool is_unified = resources.unified.count(w.file) > 0;
       std::string what = is_unified ? "linux.resources.unified " + quote(w.file) : w.file;
@@ -62,10 +73,10 @@ class V2Manager : public Manager {
                               " is not available in " + quote(dir()) + " (needed for " + what +
                               ")");
       }
-      if (!fs_.exists(dir() + "/" + w.file)) {
+      Status s = out.write(dir(), w.file, w.value);
+      if (!s && s.error().code() == ENOENT && !fs_.exists(dir() + "/" + w.file)) {
         return Error(ENOENT, "cgroup v2: " + what + ": no such file in " + quote(dir()));
       }
-      Status s = fs_.write(dir(), w.file, w.value);
       if (!s) return std::move(s).error().context("cgroup v2");
     }
     return {};

@@ -21,13 +21,11 @@ namespace arca::cgroups {
 // Ignored on v2 (no equivalent, runc ignores them too): memory.kernel, kernelTCP,
 // swappiness, disableOOMKiller, useHierarchy, blockIO.leafWeight and per-device
 // leafWeight. Errors: realtime cpu settings, network (net_cls/net_prio are v1-only).
-// Devices are not files on v2; see device_rules() and the eBPF work.
+// Devices are not files on v2: see device_policy.h (an eBPF program).
 Result<std::vector<Write>> v2_writes(const Resources& r);
 
 // The ordered device rule list to enforce: deny everything, then resources.devices in
-// order (the last matching rule wins). Empty when resources.devices is absent.
-// TODO(cgroups): compile this into a BPF_PROG_TYPE_CGROUP_DEVICE program for v2 and
-// attach it to the container's cgroup; that is later work, this is its input.
+// order, with v1's meaning (device_policy.h). Empty when resources.devices is absent.
 std::vector<DeviceRule> device_rules(const Resources& r);
 
 // The conversions, exposed for `update` and tests.

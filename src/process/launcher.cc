@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "base/log.h"
+#include "cgroups/container_resources.h"
 #include "cgroups/manager.h"
 #include "hooks/runner.h"
 #include "linux/syscalls.h"
@@ -138,13 +139,15 @@ Result<std::unique_ptr<cgroups::Manager>> open_cgroups(const CreateRequest& requ
   return cgroups::open_manager(path, request.id, request.systemd_cgroup);
 }
 
-}  // namespace
-
+// clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP
+// (before 5.7) refuses it (5.3-5.6: E2BIG for the larger clone_args, else EINVAL): then the
+// child joins through cgroup.procs like a v1 `tasks` file.
 Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placement,
                           std::vector<int>& cgroup_tasks) {
   if (!placement.v2_dir.valid()) return linux_sys::clone3_fork(flags, pidfd);
   auto child = linux_sys::clone3_fork(flags, pidfd, placement.v2_dir.get());
-  if (child || (child.error().code() != EINVAL && child.error().code() != ENOSYS)) return child;
+  int err = child ? 0 : child.error().code();
+  if (child || (err != EINVAL && err != E2BIG && err != ENOSYS)) return child;
   UniqueFd procs(openat(placement.v2_dir.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC));
   if (!procs.valid()) return Error::os("open cgroup.procs");
   cgroup_tasks.push_back(procs.get());
@@ -152,15 +155,13 @@ Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placem
   return linux_sys::clone3_fork(flags, pidfd);
 }
 
+}  // namespace
+
 Result<Created> create_container(const CreateRequest& request) {
   const plan::Launch& launch = *request.launch;
   // Parsed before anything exists, so a bad value leaves nothing to undo.
-  std::optional<cgroups::Resources> resources;
-  if (request.config->linux.resources) {
-    auto parsed = cgroups::parse_resources(*request.config->linux.resources);
-    if (!parsed) return std::move(parsed).error().context("config.json");
-    resources = std::move(parsed).value();
-  }
+  ARCA_ASSIGN(std::optional<cgroups::Resources> resources,
+              cgroups::container_resources(*request.config, geteuid() == 0));
   // Declared before `cleanup`, which uses it in its destructor.
   ARCA_ASSIGN(auto cgroup, open_cgroups(request, resources ? &*resources : nullptr));
   ARCA_ASSIGN(state::StateDir dir, state::StateDir::create(request.root, request.id));

@@ -193,6 +193,46 @@ TEST_F(CgroupV1Tree, ApplyErrors) {
   EXPECT_TRUE(m->destroy());
 }
 
+TEST_F(CgroupV1Tree, DefaultDeviceRulesNeedNoDevicesHierarchy) {
+  // No devices hierarchy here (a jail that mounts only some): rules the config did not ask
+  // for are skipped; asked-for ones are an error naming the controller.
+  auto m = manager(kV1Proc, kV1Mounts, "c1");
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->create());
+  Resources r = resources(R"({"devices": [{"allow": true, "type": "c", "major": 1,
+      "minor": 3, "access": "rwm"}]})");
+  Status s = m->apply(r);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().render(),
+            "cgroup v1 controller \"devices\" is not mounted (needed for devices.deny)");
+  r.devices_best_effort = true;
+  s = m->apply(r);
+  EXPECT_TRUE(s) << s.error().render();
+  EXPECT_TRUE(m->destroy());
+}
+
+TEST_F(CgroupV1Tree, HybridHugetlbGoesToTheUnifiedHierarchy) {
+  // This host's layout: hugetlb bound to cgroup2 (unified/), not to a v1 hierarchy.
+  write_file(dir("unified", "/cgroup.controllers"), "hugetlb");
+  write_file(dir("unified", "/cgroup.subtree_control"), "");
+  write_file(dir("unified", "/hugetlb.2MB.max"), "max");
+  auto m = manager(kV1Proc, kV1Mounts, "/outer/c1");
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->create());
+  // Nothing asked of hugetlb: the cgroup2 tree's controllers stay as they were.
+  ASSERT_TRUE(m->apply(resources(R"({"pids": {"limit": 15}})")));
+  EXPECT_EQ(read_file(dir("unified", "/cgroup.subtree_control")), "");
+  Status s = m->apply(resources(R"({"pids": {"limit": 16},
+      "hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}]})"));
+  ASSERT_TRUE(s) << s.error().render();
+  EXPECT_EQ(read_file(dir("pids", "/outer/c1/pids.max")), "16");
+  EXPECT_EQ(read_file(dir("unified", "/cgroup.subtree_control")), "hugetlb");
+  EXPECT_EQ(read_file(dir("unified", "/outer/cgroup.subtree_control")), "hugetlb");
+  EXPECT_EQ(read_file(dir("unified", "/outer/c1/hugetlb.2MB.max")), "2097152");
+  EXPECT_EQ(read_file(dir("unified", "/outer/c1/cgroup.subtree_control")), "");  // the leaf
+  EXPECT_TRUE(m->destroy());
+}
+
 constexpr const char kV2Proc[] = "0::/user.slice\n";
 constexpr const char kV2Mounts[] =
     "30 24 0:26 / /sys/fs/cgroup rw shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";

@@ -82,6 +82,30 @@ TEST_F(RecordedManagerTest, V2WritesGoToTheUnifiedDirectory) {
   EXPECT_EQ(get(u, "memory.max"), "4096");
 }
 
+TEST_F(RecordedManagerTest, CheckBeforeUpdateRefusesALimitBelowUsage) {
+  std::string u = dir("u/c");
+  put(u, "memory.max", "max");
+  put(u, "memory.swap.max", "max");
+  put(u, "memory.current", "10000\n");
+  json paths = {{"", u}};
+  auto s = apply_recorded(paths, resources(R"({"memory":{"limit":10000,"checkBeforeUpdate":true}})"),
+                          imitation_);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().render(),
+            "/linux/resources/memory/limit: 10000 is not above the current usage (10000 bytes) "
+            "and checkBeforeUpdate is set");
+  EXPECT_EQ(get(u, "memory.max"), "max");  // nothing written
+  // Without the flag the same limit is written (and left to the kernel).
+  s = apply_recorded(paths, resources(R"({"memory":{"limit":10000}})"), imitation_);
+  ASSERT_TRUE(s) << s.error().render();
+  EXPECT_EQ(get(u, "memory.max"), "10000");
+  // Above the usage it passes with the flag too.
+  s = apply_recorded(paths, resources(R"({"memory":{"limit":20000,"checkBeforeUpdate":true}})"),
+                     imitation_);
+  ASSERT_TRUE(s) << s.error().render();
+  EXPECT_EQ(get(u, "memory.max"), "20000");
+}
+
 TEST_F(RecordedManagerTest, NoRecordIsAnError) {
   EXPECT_FALSE(apply_recorded(json::object(), Resources{}, imitation_));
   EXPECT_FALSE(recorded_stats(json::object(), imitation_));
