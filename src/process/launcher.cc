@@ -139,6 +139,8 @@ Result<std::unique_ptr<cgroups::Manager>> open_cgroups(const CreateRequest& requ
   return cgroups::open_manager(path, request.id, request.systemd_cgroup);
 }
 
+}  // namespace
+
 // clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP
 // (before 5.7) refuses it (5.3-5.6: E2BIG for the larger clone_args, else EINVAL): then the
 // child joins through cgroup.procs like a v1 `tasks` file.
@@ -154,8 +156,6 @@ Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placem
   placement.tasks.push_back(std::move(procs));
   return linux_sys::clone3_fork(flags, pidfd);
 }
-
-}  // namespace
 
 Result<Created> create_container(const CreateRequest& request) {
   const plan::Launch& launch = *request.launch;
