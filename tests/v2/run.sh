@@ -411,6 +411,12 @@ if A run -d -b "$W/$n" $n >"$W/$n.log" 2>&1 </dev/null; then
   [ "$out" = "0::$own/$path/leaf" ] || bad "exec'd process in '$out', want the init's leaf"
   A delete -f $n || bad "delete -f failed"
   [ -d "$d" ] && bad "delete -f left $d"
+else
+  bad "run -d failed: $(cat "$W/$n.log")"
+fi
+cleanup $n
+end
+
 # add_cap NAME CAP: the bundle's process gets CAP (bounding, effective, permitted, ambient).
 add_cap() { sed -i "/\"ambient\"/!s/\"CAP_KILL\"/\"CAP_KILL\", \"$2\"/g" "$W/$1/config.json"; }
 
