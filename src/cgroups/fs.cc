@@ -81,28 +81,32 @@ bool CgroupFs::exists(const std::string& path) const { return ::access(path.c_st
 
 Status CgroupFs::make_dirs(const std::string& base, const std::string& dir,
                            std::vector<std::string>* created) const {
-  std::string rel = dir.substr(base.size());
-  std::string path = base;
-  for (const std::string& part : text::split(rel, '/')) {
-    if (part.empty()) continue;
-    std::string parent = path;
-    path += "/" + part;
-    if (::mkdir(path.c_str(), 0755) != 0) {
-      if (errno == EEXIST) continue;
-      return Error::os("create cgroup " + quote(path));
+  if (dir.size() <= base.size()) return {};  // the base exists
+  // The leaf first: its parent usually exists (the caller's own cgroup), so the common
+  // case is one mkdir rather than one per level of the path.
+  if (::mkdir(dir.c_str(), 0755) != 0) {
+    if (errno == EEXIST) return {};
+    if (errno != ENOENT) return Error::os("create cgroup " + quote(dir));
+    ARCA_TRY(make_dirs(base, dir.substr(0, dir.rfind('/')), created));
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return Error::os("create cgroup " + quote(dir));
     }
-    created->push_back(path);
-    if (!imitation_) continue;
-    std::vector<std::string> dirs, files;
-    ARCA_TRY(list(parent, &dirs, &files));
-    for (const auto& f : files) {
-      std::string value;
-      if (f == "cgroup.controllers") {
-        auto enabled = read(parent, "cgroup.subtree_control");
-        if (enabled) value = *enabled;
-      }
-      ARCA_TRY(write_all(path + "/" + f, value, O_WRONLY | O_CREAT | O_TRUNC));
+  }
+  created->push_back(dir);
+  return imitation_ ? imitate_new_cgroup(dir) : Status{};
+}
+
+Status CgroupFs::imitate_new_cgroup(const std::string& dir) const {
+  std::string parent = dir.substr(0, dir.rfind('/'));
+  std::vector<std::string> dirs, files;
+  ARCA_TRY(list(parent, &dirs, &files));
+  for (const auto& f : files) {
+    std::string value;
+    if (f == "cgroup.controllers") {
+      auto enabled = read(parent, "cgroup.subtree_control");
+      if (enabled) value = *enabled;
     }
+    ARCA_TRY(write_all(dir + "/" + f, value, O_WRONLY | O_CREAT | O_TRUNC));
   }
   return {};
 }

@@ -36,6 +36,8 @@ class CgroupFs {
 
  private:
   Status remove_one(const std::string& dir) const;
+  // Imitation only: a new directory gets empty copies of its parent's files.
+  Status imitate_new_cgroup(const std::string& dir) const;
   bool imitation_;
 };
 
