@@ -141,9 +141,6 @@ Result<std::unique_ptr<cgroups::Manager>> open_cgroups(const CreateRequest& requ
 
 }  // namespace
 
-// clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP
-// (before 5.7) refuses it (5.3-5.6: E2BIG for the larger clone_args, else EINVAL): then the
-// child joins through cgroup.procs like a v1 `tasks` file.
 Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placement,
                           std::vector<int>& cgroup_tasks) {
   if (!placement.v2_dir.valid()) return linux_sys::clone3_fork(flags, pidfd);

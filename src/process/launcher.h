@@ -40,8 +40,9 @@ struct Created {
 };
 
 // clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP
-// (before 5.7) refuses it: then the child joins through cgroup.procs like a v1 `tasks`
-// file (added to `placement.tasks` and `cgroup_tasks`, the fds the child writes "0" to).
+// (before 5.7) refuses it (5.3-5.6: E2BIG for the larger clone_args, else EINVAL): then
+// the child joins through cgroup.procs like a v1 `tasks` file (added to `placement.tasks`
+// and `cgroup_tasks`, the fds the child writes "0" to).
 Result<pid_t> clone_child(uint64_t flags, int* pidfd, cgroups::Placement& placement,
                           std::vector<int>& cgroup_tasks);
 
