@@ -68,9 +68,10 @@ Result<spec::Config> container_config(const Container& c) {
 Result<spec::Process> exec_process_spec(const spec::Config& config, const ExecOptions& o) {
   if (o.process_file.empty()) return process::process_from_flags(config.process, o.flags);
   if (o.flags.changes_process()) {
-    return Error::invalid("--process: the process comes from the file; COMMAND, -e, -u, --cwd, "
-                          "--cap, --additional-gids, --no-new-privs, -t, --apparmor and "
-                          "--process-label cannot be combined with it");
+    return Error::invalid(
+        "--process: the process comes from the file; COMMAND, -e, -u, --cwd, "
+        "--cap, --additional-gids, --no-new-privs, -t, --apparmor and "
+        "--process-label cannot be combined with it");
   }
   ARCA_ASSIGN(std::string text, linux_sys::read_file(o.process_file));
   auto process = process::process_from_json(config.process, text);
@@ -84,7 +85,8 @@ Status refuse_unimplemented(const spec::Process& p, const ExecOptions& o) {
   if (p.terminal || !o.console_socket.empty()) {
     return Error::invalid("-t/--console-socket: terminals are not supported yet");
   }
-  if (!p.apparmor_profile.empty()) return Error::invalid("--apparmor: AppArmor is not supported yet");
+  if (!p.apparmor_profile.empty())
+    return Error::invalid("--apparmor: AppArmor is not supported yet");
   if (!p.selinux_label.empty()) {
     return Error::invalid("--process-label: SELinux labels are not supported yet");
   }
@@ -98,7 +100,7 @@ Result<plan::Launch> exec_launch(const spec::Config& config, const ExecOptions& 
   auto launch = process::make_exec_launch(config, process, from_file);
   if (!launch) {
     return std::move(launch).error().context(from_file ? "process " + quote(o.process_file)
-                                                        : std::string("config.json"));
+                                                       : std::string("config.json"));
   }
   return launch;
 }
@@ -163,8 +165,9 @@ Result<int> exec(const Globals& g, ExecOptions& o) {
 void add_exec(args::Command& app, Globals& g, Action& action) {
   static ExecOptions o;
   auto* sub = app.add_subcommand(
-      "exec", "run a new process in a running container: exec [flags] ID COMMAND [ARGS...], "
-              "or exec [flags] -p FILE ID");
+      "exec",
+      "run a new process in a running container: exec [flags] ID COMMAND [ARGS...], "
+      "or exec [flags] -p FILE ID");
   sub->add_option("-p,--process", o.process_file, "the process as runtime-spec JSON");
   sub->add_flag("-d,--detach", o.detach, "do not wait for the process");
   sub->add_option("--pid-file", o.pid_file, "write the process's pid to this file");

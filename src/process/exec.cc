@@ -155,7 +155,7 @@ Result<pid_t> exec_process(const ExecRequest& request) {
     if (child.error().code() == ENOMEM && (flags & CLONE_NEWPID)) {
       return Error(ESRCH, "container init has exited");
     }
-    return std::move(child).error().context("start the process in the container's cgroup");
+    return std::move(child).error().context("start the process");
   }
   if (*child == 0) {
     parent_end.handle().reset();

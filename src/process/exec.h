@@ -37,13 +37,13 @@ namespace arca::process {
 
 struct ExecRequest {
   pid_t init_pid = 0;
-  int init_pidfd = -1;  // checked against the recorded start time by the caller
+  int init_pidfd = -1;                   // checked against the recorded start time by the caller
   const plan::Launch* launch = nullptr;  // the process: args, env, user, caps, rlimits, cwd
   const security::SeccompProgram* seccomp = nullptr;  // the container's, compiled
-  const nlohmann::json* cgroup = nullptr;  // state.json's recorded cgroups; null: none
-  int preserve_fds = 0;                    // fds 3 .. 3+preserve_fds-1 pass into the process
-  bool listen_pid_self = false;            // LISTEN_FDS passed: LISTEN_PID is the process's pid
-  sigset_t original_mask;  // the caller's mask before it blocked signals for forwarding
+  const nlohmann::json* cgroup = nullptr;             // state.json's recorded cgroups; null: none
+  int preserve_fds = 0;          // fds 3 .. 3+preserve_fds-1 pass into the process
+  bool listen_pid_self = false;  // LISTEN_FDS passed: LISTEN_PID is the process's pid
+  sigset_t original_mask;        // the caller's mask before it blocked signals for forwarding
 };
 
 // Starts the process. Returns its pid once it has exec'd; on any error (reported by the

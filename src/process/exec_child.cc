@@ -134,7 +134,14 @@ void run_exec_child(const ExecChildOptions& o) {
   if (launch.no_new_privileges) check(channel, load_filter(o.seccomp));
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   execve(exe->c_str(), argv.data(), envp.data());
-  fail(channel, Error::os("exec " + quote(launch.args[0])));
+  Error error = Error::os("exec " + quote(launch.args[0]));
+  // A seccomp profile may deny the send: then the process's stderr is all there is.
+  if (!channel.send({MsgType::kError, error.code(), 0, error.message()})) {
+    std::string line = "arca: " + error.render() + "\n";
+    ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
+    (void)ignored;
+  }
+  _exit(127);
 }
 
 }  // namespace arca::process

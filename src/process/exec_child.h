@@ -18,8 +18,8 @@ struct ExecChildOptions {
   const security::SeccompProgram* seccomp = nullptr;
   SyncChannel* channel = nullptr;
   int init_pidfd = -1;
-  int init_pid = 0;         // for the per-namespace fallback (/proc/PID/ns/*)
-  int join_flags = 0;       // CLONE_NEW* to join (the pid namespace is not among them)
+  int init_pid = 0;                   // for the per-namespace fallback (/proc/PID/ns/*)
+  int join_flags = 0;                 // CLONE_NEW* to join (the pid namespace is not among them)
   const int* cgroup_tasks = nullptr;  // fds the child writes "0" to (cgroups::Placement)
   size_t cgroup_task_count = 0;
   bool setgroups_allowed = true;  // false in a user namespace whose setgroups is "deny"

@@ -26,8 +26,8 @@ struct NamespaceFile {
 // checked against the capabilities it grants; mount last, since joining it changes what
 // /proc means.
 constexpr NamespaceFile kNamespaces[] = {
-    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},
-    {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID},       {"cgroup", CLONE_NEWCGROUP},
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+    {"net", CLONE_NEWNET},   {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP},
     {"time", CLONE_NEWTIME}, {"mnt", CLONE_NEWNS},
 };
 
@@ -62,7 +62,8 @@ Status join_namespaces(int pidfd, pid_t pid, int flags) {
   for (const auto& ns : kNamespaces) {
     if (!(flags & ns.flag)) continue;
     UniqueFd fd(open(ns_path(proc_dir, ns.name).c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) return Error::os(std::string("open the container's ") + ns.name + " namespace");
+    if (!fd.valid())
+      return Error::os(std::string("open the container's ") + ns.name + " namespace");
     files.emplace_back(std::move(fd), &ns);
   }
   for (const auto& [fd, ns] : files) {

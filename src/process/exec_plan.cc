@@ -57,8 +57,7 @@ Status add_caps(std::optional<spec::Capabilities>& caps, const std::vector<std::
 Result<plan::Launch> check_and_plan(const spec::Config& config) {
   for (const auto& check : validate::checks()) {
     std::string_view name = check.name;
-    if (name == "process" || name == "capabilities" || name == "rlimits" ||
-        name == "scheduling") {
+    if (name == "process" || name == "capabilities" || name == "rlimits" || name == "scheduling") {
       ARCA_TRY(check.run(config, ""));
     }
   }

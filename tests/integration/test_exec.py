@@ -222,7 +222,15 @@ def test_security_same_as_the_init(rt, running, nnp):
     assert rep["no_new_privs"] == int(want["NoNewPrivs"]) == (1 if nnp else 0)
     assert rep["seccomp"] == int(want["Seccomp"]) == 2
     assert arcatest.check(rep, "mkdir", "/dev/shm/x")["result"] == "EPERM"
-    assert rep["rlimits"]["RLIMIT_NOFILE"] == [64, 128]
+    if rt.name == "arca":
+        # runc 1.1.5's exec'd process now and then gets [128, 128]: its Go runtime raises
+        # the soft NOFILE limit to the hard one, racing runc's own setrlimit.
+        assert rep["rlimits"]["RLIMIT_NOFILE"] == [64, 128]
+
+
+def test_oom_score_adj_is_the_containers(rt, running):
+    cid, b, init = running(lambda b: b.process.update(oomScoreAdj=250))
+    assert probe_exec(rt, cid)["oom_score_adj"] == 250
 
 
 def test_cap_adds_a_capability(rt, running):
@@ -407,9 +415,11 @@ def test_unknown_container(rt):
 @pytest.mark.arca_only
 def test_error_texts(rt, running, tmp_path):
     cid, b, init = running()
-    p = run_exec(rt, cid, "/bin/nope")
+    pid_file = tmp_path / "nope.pid"
+    p = run_exec(rt, "--pid-file", str(pid_file), cid, "/bin/nope")
     assert one_error_line(p, cid) == \
         f'arca: exec "{cid}": container process: exec "/bin/nope": No such file or directory'
+    assert not pid_file.exists()
     p = run_exec(rt, "--cwd", "/nonexistent", cid, "true")
     assert one_error_line(p, cid) == (f'arca: exec "{cid}": container process: chdir to cwd '
                                       f'"/nonexistent": No such file or directory')
@@ -429,6 +439,8 @@ def test_error_texts(rt, running, tmp_path):
         run_exec(rt, "--process", str(bad), cid, "true"), cid)
     assert one_error_line(run_exec(rt, "-u", "root", cid, "true"), cid) == \
         f'arca: exec "{cid}": --user "root": must be uid[:gid] (numbers)'
+    # refused until the terminal work lands, rather than run without one
+    assert "terminals are not supported yet" in one_error_line(run_exec(rt, "-t", cid, "true"), cid)
     assert others_in_pidns(init) == []
 
 

@@ -1,8 +1,9 @@
+#include "process/exec_plan.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
 #include "process/exec.h"
-#include "process/exec_plan.h"
 #include "spec/parse.h"
 
 namespace arca::process {
@@ -124,16 +125,13 @@ TEST(ExecFromFlags, ErrorsNameTheFlag) {
   };
   Case cases[] = {
       {ExecFlags{}, "no command given (COMMAND or --process)"},
-      {with([](ExecFlags& f) { f.user = "root"; }),
-       "--user \"root\": must be uid[:gid] (numbers)"},
+      {with([](ExecFlags& f) { f.user = "root"; }), "--user \"root\": must be uid[:gid] (numbers)"},
       {with([](ExecFlags& f) { f.user = "1000:"; }),
        "--user \"1000:\": must be uid[:gid] (numbers)"},
-      {with([](ExecFlags& f) { f.env = {"NOEQUALS"}; }),
-       "--env \"NOEQUALS\": must be NAME=value"},
+      {with([](ExecFlags& f) { f.env = {"NOEQUALS"}; }), "--env \"NOEQUALS\": must be NAME=value"},
       {with([](ExecFlags& f) { f.env = {"=x"}; }), "--env \"=x\": must be NAME=value"},
       {with([](ExecFlags& f) { f.cwd = "tmp"; }), "--cwd \"tmp\": must be an absolute path"},
-      {with([](ExecFlags& f) { f.caps = {"CAP_NOPE"}; }),
-       "--cap: unknown capability \"CAP_NOPE\""},
+      {with([](ExecFlags& f) { f.caps = {"CAP_NOPE"}; }), "--cap: unknown capability \"CAP_NOPE\""},
   };
   for (const auto& c : cases) {
     auto p = process_from_flags(container().process, c.flags);
