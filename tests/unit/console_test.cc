@@ -15,6 +15,7 @@
 #include "console/pty.h"
 #include "linux/fd_passing.h"
 #include "plan/launch.h"
+#include "rootfs_testing.h"
 
 namespace arca::console {
 namespace {
@@ -110,24 +111,11 @@ TEST(FdPassing, AnUnwantedFdIsClosed) {
   EXPECT_EQ(read(p.read_end.get(), buf, 1), 0);
 }
 
-class TempDir : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/arca-console-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    unlink((dir_ + "/sock").c_str());
-    rmdir(dir_.c_str());
-  }
-  std::string dir_;
-};
+using rootfs::testing::TempDir;
 
-using ConsoleSocket = TempDir;
-
-TEST_F(ConsoleSocket, SendsTheMasterAsRuncDoes) {
-  std::string path = dir_ + "/sock";
+TEST(ConsoleSocket, SendsTheMasterAsRuncDoes) {
+  TempDir dir("arca-console");
+  std::string path = dir / "sock";
   UniqueFd listener(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
@@ -149,8 +137,9 @@ TEST_F(ConsoleSocket, SendsTheMasterAsRuncDoes) {
   EXPECT_TRUE(got.valid());
 }
 
-TEST_F(ConsoleSocket, ErrorsNameThePath) {
-  std::string path = dir_ + "/missing";
+TEST(ConsoleSocket, ErrorsNameThePath) {
+  TempDir dir("arca-console");
+  std::string path = dir / "missing";
   EXPECT_EQ(connect_console_socket(path).error().render(),
             "console socket \"" + path + "\": connect: No such file or directory");
   EXPECT_EQ(connect_console_socket(std::string(200, 'x')).error().code(), ENAMETOOLONG);
@@ -178,17 +167,11 @@ TEST(Pty, OpensThroughRootAndSizes) {
 }
 
 TEST(Pty, SomethingElseAtDevPtmxIsRefused) {
-  char tmpl[] = "/tmp/arca-ptmx-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
-  ASSERT_EQ(mkdir((dir + "/dev").c_str(), 0755), 0);
-  ASSERT_EQ(close(open((dir + "/dev/ptmx").c_str(), O_CREAT | O_WRONLY, 0666)), 0);
-  UniqueFd root(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  auto pty = open_pty(root.get());
-  EXPECT_FALSE(pty.ok());
-  unlink((dir + "/dev/ptmx").c_str());
-  rmdir((dir + "/dev").c_str());
-  rmdir(dir.c_str());
+  TempDir dir("arca-ptmx");
+  ASSERT_EQ(mkdir((dir / "dev").c_str(), 0755), 0);
+  rootfs::testing::write_file(dir / "dev/ptmx", "");
+  UniqueFd root(open(dir.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  EXPECT_FALSE(open_pty(root.get()).ok());
 }
 
 }  // namespace
