@@ -13,9 +13,6 @@ namespace arca::cli {
 namespace {
 
 Status refuse_unimplemented(const spec::Config& c) {
-  if (c.process.terminal) {
-    return Error::invalid("config.json: /process/terminal: terminals are not supported yet");
-  }
   if (!c.process.apparmor_profile.empty()) {
     return Error::invalid("config.json: /process/apparmorProfile: AppArmor is not supported yet");
   }

@@ -8,8 +8,8 @@ namespace arca::cli {
 sigset_t forwarded_signals() {
   sigset_t set;
   sigfillset(&set);
-  // Not forwarded: child bookkeeping, window changes (no terminal yet), and signals
-  // that only make sense synchronously for arca itself.
+  // Not forwarded: child bookkeeping, window changes (the terminal relay copies the size
+  // instead), and signals that only make sense synchronously for arca itself.
   for (int sig : {SIGCHLD, SIGWINCH, SIGURG, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS,
                   SIGABRT, SIGKILL, SIGSTOP}) {
     sigdelset(&set, sig);

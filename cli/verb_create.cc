@@ -4,13 +4,11 @@
 
 #include <cstdlib>
 
-#include "base/log.h"
 #include "bundle.h"
-#include "container.h"
-#include "lifecycle.h"
+#include "console/console_socket.h"
+#include "foreground.h"
 #include "passthrough.h"
 #include "process/launcher.h"
-#include "signals.h"
 #include "state/state.h"
 #include "verbs.h"
 
@@ -34,7 +32,8 @@ void add_common(args::Command* sub, CreateOptions& o) {
   sub->add_option("id", o.id, "container id")->required();
   sub->add_option("-b,--bundle", o.bundle, "bundle directory (default: current directory)");
   sub->add_option("--pid-file", o.pid_file, "write the init's pid to this file");
-  sub->add_option("--console-socket", o.console_socket, "unix socket for the pty master");
+  sub->add_option("--console-socket", o.console_socket,
+                  "with process.terminal: send the pty master to this unix socket");
   sub->add_flag("--no-pivot", o.no_pivot, "use MS_MOVE + chroot instead of pivot_root");
   sub->add_flag("--no-new-keyring", o.no_new_keyring, "keep the caller's session keyring");
   sub->add_option("--preserve-fds", o.preserve_fds, "pass this many fds beyond stdio");
@@ -50,12 +49,12 @@ void add_listen_fds(plan::Launch& launch, int& preserve_fds) {
 }
 
 Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
-  if (!o.console_socket.empty()) {
-    return Error::invalid("--console-socket: terminals are not supported yet");
-  }
   ARCA_TRY(state::validate_id(o.id));
   if (o.preserve_fds < 0) return Error::invalid("--preserve-fds: must not be negative");
   ARCA_ASSIGN(Bundle bundle, load_bundle(o.bundle));
+  bool detached = !run || o.detach;
+  ARCA_TRY(
+      console::check_terminal_use(bundle.launch.terminal, detached, !o.console_socket.empty()));
   int preserve = o.preserve_fds;
   add_listen_fds(bundle.launch, preserve);
 
@@ -71,29 +70,14 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   request.no_pivot = o.no_pivot;
   request.new_keyring = !o.no_new_keyring;
   request.preserve_fds = preserve;
-  request.start_now = run;
   request.systemd_cgroup = g.systemd_cgroup;
-  sigset_t forwarded = forwarded_signals();
-  sigset_t blocked = forwarded;
-  sigaddset(&blocked, SIGCHLD);  // sigwaitinfo only sees blocked signals
-  // Block before clone so no signal is lost between clone and the wait loop; the
-  // child restores the original mask first thing.
-  sigprocmask(SIG_BLOCK, run && !o.detach ? &blocked : nullptr, &request.original_mask);
-  ARCA_ASSIGN(process::Created created, process::create_container(request));
-  if (run && !bundle.config.hooks.poststart.empty()) {
-    ARCA_ASSIGN(Container c, open_container(g, o.id, true));
-    ARCA_TRY(run_poststart(c));
-  }
-  if (!run || o.detach) return 0;
-
-  auto status = process::wait_forwarding(created.pid, forwarded);
-  if (!o.keep) {
-    // The init is gone, and with it its pid namespace's processes.
-    if (auto c = open_container(g, o.id, true)) {
-      if (auto s = destroy_container(*c); !s) log::warn(s.error().render());
-    }
-  }
-  return status;
+  request.console_socket = o.console_socket;
+  if (!detached) return run_in_foreground(g, std::move(request), o.keep);
+  request.start_now = run;
+  sigprocmask(SIG_BLOCK, nullptr, &request.original_mask);
+  ARCA_TRY(process::create_container(request));
+  if (run) ARCA_TRY(poststart_after_run(g, request));
+  return 0;
 }
 
 }  // namespace
@@ -111,7 +95,8 @@ void add_create_and_run(args::Command& app, Globals& g, Action& action) {
   });
 
   static CreateOptions run;
-  auto* r = app.add_subcommand("run", "create and start a container, wait for it to exit");
+  auto* r = app.add_subcommand(
+      "run", "create and start a container, wait for it to exit (relaying its terminal)");
   add_common(r, run);
   r->add_flag("-d,--detach", run.detach, "do not wait for the container");
   r->add_flag("--keep", run.keep, "keep the container's state after it exits");

@@ -27,16 +27,16 @@ struct NamespaceJoin {
 
 // One entry of config.json "mounts", reduced to syscall arguments.
 struct MountStep {
-  std::string source;       // host path for binds (made absolute against the bundle)
-  std::string destination;  // absolute path inside the container
-  std::string fstype;       // "proc", "tmpfs", ...; "bind" for binds
-  unsigned long flags = 0;  // MS_* for mount(2), without propagation flags
-  unsigned long clear_flags = 0;  // MS_* explicitly cleared ("rw", "suid", ...)
+  std::string source;                      // host path for binds (made absolute against the bundle)
+  std::string destination;                 // absolute path inside the container
+  std::string fstype;                      // "proc", "tmpfs", ...; "bind" for binds
+  unsigned long flags = 0;                 // MS_* for mount(2), without propagation flags
+  unsigned long clear_flags = 0;           // MS_* explicitly cleared ("rw", "suid", ...)
   std::vector<unsigned long> propagation;  // MS_SHARED/MS_PRIVATE/... [|MS_REC], in order
-  std::string data;         // fs-specific options ("mode=755,size=65536k")
-  bool bind = false;        // MS_BIND (rbind: also MS_REC in flags)
-  bool recursive_readonly = false;  // "rro": mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY)
-  bool tmpcopyup = false;   // copy the rootfs contents of destination into the new tmpfs
+  std::string data;                        // fs-specific options ("mode=755,size=65536k")
+  bool bind = false;                       // MS_BIND (rbind: also MS_REC in flags)
+  bool recursive_readonly = false;         // "rro": mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY)
+  bool tmpcopyup = false;  // copy the rootfs contents of destination into the new tmpfs
   // Binds and ro/nosuid/... on binds need a second remount pass (the kernel ignores
   // them on the initial MS_BIND).
   bool needs_remount() const;
@@ -91,7 +91,7 @@ struct Launch {
   bool rootfs_readonly = false;
   unsigned long rootfs_propagation = 0;  // MS_* (with MS_REC) or 0 for the default
   std::vector<MountStep> mounts;
-  bool dev_is_tmpfs = false;  // "/dev" is mounted by the config: populate default devices
+  bool dev_is_tmpfs = false;        // "/dev" is mounted by the config: populate default devices
   std::vector<DeviceNode> devices;  // default devices (when dev_is_tmpfs) + linux.devices
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
@@ -114,6 +114,10 @@ struct Launch {
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;
   std::optional<unsigned long> personality;
+  // process.terminal: the init's stdio and controlling terminal are a new pty's slave.
+  bool terminal = false;
+  uint16_t console_rows = 0;  // process.consoleSize; 0 x 0 leaves the kernel's default
+  uint16_t console_cols = 0;
 };
 
 // Turns a parsed config into a launch plan. `bundle` is the absolute bundle directory

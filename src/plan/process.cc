@@ -44,6 +44,15 @@ Result<std::vector<Rlimit>> rlimits(const std::vector<spec::Rlimit>& limits) {
   return out;
 }
 
+// A window size is two 16-bit numbers (struct winsize); refuse what would be truncated.
+Result<uint16_t> console_dimension(uint32_t value, const char* field) {
+  if (value > UINT16_MAX) {
+    return Error::invalid(std::string("/process/consoleSize/") + field + ": " +
+                          std::to_string(value) + " exceeds 65535");
+  }
+  return static_cast<uint16_t>(value);
+}
+
 Result<unsigned long> personality_domain(const spec::Personality& p) {
   // Flags (ADDR_NO_RANDOMIZE, ...) are not mapped yet; refusing beats running without them.
   if (!p.flags.empty()) return Error::invalid("/linux/personality/flags: unsupported");
@@ -97,6 +106,12 @@ Status plan_process(const spec::Config& config, Launch* launch) {
                             " is outside [-1000, 1000]");
     }
     launch->oom_score_adj = adj;
+  }
+  launch->terminal = process.terminal;
+  launch->console_rows = launch->console_cols = 0;
+  if (process.terminal && process.console_size) {
+    ARCA_ASSIGN(launch->console_rows, console_dimension(process.console_size->height, "height"));
+    ARCA_ASSIGN(launch->console_cols, console_dimension(process.console_size->width, "width"));
   }
   launch->personality.reset();
   if (config.linux.personality) {

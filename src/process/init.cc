@@ -53,6 +53,9 @@ const Step kChecklist[] = {
        return o.hooks ? run_hooks_before_pivot(*o.channel, *o.hooks) : Status();
      }},
     {"pivot_root", [](const InitOptions& o) { return rootfs::enter_root(*o.launch, o.no_pivot); }},
+    // After pivot_root (the pty comes from the container's own devpts) and before
+    // finish_root (a read-only root would refuse the /dev/console mount point).
+    {"terminal", [](const InitOptions& o) { return steps::setup_terminal(*o.launch, *o.channel); }},
     // Sysctls go through the container's procfs before readonlyPaths make /proc/sys
     // read-only.
     {"sysctl", [](const InitOptions& o) { return steps::apply_sysctls(*o.launch); }},
@@ -136,6 +139,9 @@ void run_init(const InitOptions& options) {
   const SyncChannel& channel = *options.channel;
   const plan::Launch& launch = *options.launch;
   guard_child(channel);
+  // A session of its own, as runc's init: the caller's terminal is not the container's,
+  // and with process.terminal the pty can become its controlling terminal.
+  if (setsid() < 0) fail(channel, Error::os("setsid"));
   check(channel, steps::reset_signals(options.original_mask));
   // Before anyone can learn our pid (state.json is written after kReady): a TERM that
   // `kill` sends right after `create` returns must find the handler in place.

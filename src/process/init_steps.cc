@@ -20,6 +20,7 @@
 
 #include <cstring>
 
+#include "console/pty.h"
 #include "linux/syscalls.h"
 
 namespace arca::process::steps {
@@ -169,6 +170,17 @@ Status change_dir(const plan::Launch& launch, bool final_attempt) {
 Status apply_umask(const plan::Launch& launch) {
   umask(launch.umask ? *launch.umask : 022);
   return {};
+}
+
+Status setup_terminal(const plan::Launch& launch, const SyncChannel& channel) {
+  if (!launch.terminal) return {};
+  console::TerminalSetup setup;
+  setup.size = {launch.console_rows, launch.console_cols};
+  setup.mount_console = true;
+  setup.owner = launch.uid;
+  auto master = console::setup_terminal(setup);
+  if (!master) return std::move(master).error().context("terminal");
+  return channel.send({MsgType::kTerminal, 0, 0, {}}, master->get());
 }
 
 namespace {

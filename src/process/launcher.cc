@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "cgroups/container_resources.h"
 #include "cgroups/manager.h"
+#include "console/console_socket.h"
 #include "hooks/runner.h"
 #include "linux/syscalls.h"
 #include "process/exec_config.h"
@@ -85,13 +86,32 @@ Status write_pid_file(const std::string& path, pid_t pid) {
   run_init(options);
 }
 
+// Where the init's pty master goes: to the --console-socket (both closed after, as runc
+// does), or to the caller, which relays it in the foreground.
+struct TerminalRoute {
+  UniqueFd console_socket;
+  UniqueFd master;
+};
+
+Status route_terminal(TerminalRoute& route, UniqueFd master) {
+  if (!master.valid()) return Error::invalid("sync: terminal message without a pty master");
+  if (!route.console_socket.valid()) {
+    route.master = std::move(master);
+    return {};
+  }
+  ARCA_TRY(console::send_master(route.console_socket.get(), master.get()));
+  route.console_socket.reset();
+  return {};
+}
+
 // The sync conversation up to kReady. Returns the init's pid.
 Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, pid_t child,
-                       bool intermediate, const InitHooks* hooks) {
-  ParentProtocol protocol(launch.new_user_ns, intermediate, hooks != nullptr);
+                       bool intermediate, const InitHooks* hooks, TerminalRoute& terminal) {
+  ParentProtocol protocol(launch.new_user_ns, intermediate, hooks != nullptr, launch.terminal);
   pid_t init = intermediate ? 0 : child;
   while (!protocol.ready()) {
-    auto msg = channel.receive();
+    UniqueFd fd;
+    auto msg = channel.receive(&fd);
     if (!msg) {
       if (channel.closed_by_peer(msg.error())) {
         return Error::invalid("container init exited before it was ready");
@@ -112,6 +132,9 @@ Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, p
         break;
       case MsgType::kHooksRequest:
         ARCA_TRY(answer_hooks_request(channel, *hooks, init));
+        break;
+      case MsgType::kTerminal:
+        ARCA_TRY(route_terminal(terminal, std::move(fd)));
         break;
       default:
         break;
@@ -159,6 +182,11 @@ Result<Created> create_container(const CreateRequest& request) {
   // Parsed before anything exists, so a bad value leaves nothing to undo.
   ARCA_ASSIGN(std::optional<cgroups::Resources> resources,
               cgroups::container_resources(*request.config, geteuid() == 0));
+  TerminalRoute terminal;
+  if (!request.console_socket.empty()) {
+    // Connected before anything exists: a bad path leaves nothing to undo.
+    ARCA_ASSIGN(terminal.console_socket, console::connect_console_socket(request.console_socket));
+  }
   // Declared before `cleanup`, which uses it in its destructor.
   ARCA_ASSIGN(auto cgroup, open_cgroups(request, resources ? &*resources : nullptr));
   ARCA_ASSIGN(state::StateDir dir, state::StateDir::create(request.root, request.id));
@@ -236,6 +264,7 @@ Result<Created> create_container(const CreateRequest& request) {
     // later verb on this container.
     close(dir.fd());
     parent_end.handle().reset();
+    terminal.console_socket.reset();  // the caller's socket gets nothing from the container
     child_main(request, child_end, fifo.release(), intermediate, cgroupns, cgroup_tasks,
                with_hooks ? &init_hooks : nullptr);
   }
@@ -246,13 +275,15 @@ Result<Created> create_container(const CreateRequest& request) {
   // The init's alone: `start` sees ECONNREFUSED once it is gone.
   start_listener.reset();
 
-  auto init = converse(parent_end, launch, child, intermediate, with_hooks ? &init_hooks : nullptr);
+  auto init = converse(parent_end, launch, child, intermediate, with_hooks ? &init_hooks : nullptr,
+                       terminal);
   if (!init) return std::move(init).error();
   cleanup.init = *init;
   if (intermediate) cleanup.child = 0;
 
   Created created;
   created.pid = *init;
+  created.terminal = std::move(terminal.master);
   if (pidfd >= 0) {
     created.pidfd.reset(pidfd);
   } else {

@@ -32,11 +32,15 @@ struct CreateRequest {
   bool systemd_cgroup = false;  // --systemd-cgroup
   bool start_now = false;       // `run`: no exec fifo, the init execs as soon as it is ready
   sigset_t original_mask;       // the caller's mask before it blocked signals for forwarding
+  // process.terminal: the pty master is sent here (runc's protocol, console/); without
+  // one it is returned in Created::terminal for the caller to relay.
+  std::string console_socket;
 };
 
 struct Created {
   pid_t pid = 0;
   UniqueFd pidfd;
+  UniqueFd terminal;  // the pty master: process.terminal without a console socket
 };
 
 // clone3 into the cgroup2 directory when there is one. A kernel without CLONE_INTO_CGROUP

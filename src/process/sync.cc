@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "linux/fd_passing.h"
+
 namespace arca::process {
 
 namespace {
@@ -35,6 +37,8 @@ const char* to_string(MsgType type) {
       return "hooks-done";
     case MsgType::kStarted:
       return "started";
+    case MsgType::kTerminal:
+      return "terminal";
   }
   return "unknown";
 }
@@ -51,7 +55,7 @@ Result<Message> decode(const char* data, size_t size) {
   Header h;
   memcpy(&h, data, sizeof h);
   // 7 (kCgroupReady) is retired.
-  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kStarted) || h.type == 7) {
+  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kTerminal) || h.type == 7) {
     return Error::invalid("sync: unknown message type " + std::to_string(h.type));
   }
   Message m;
@@ -70,8 +74,13 @@ Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {
   return std::make_pair(SyncChannel(UniqueFd(fds[0])), SyncChannel(UniqueFd(fds[1])));
 }
 
-Status SyncChannel::send(const Message& m) const {
+Status SyncChannel::send(const Message& m, int fd) const {
   std::string wire = encode(m);
+  if (fd >= 0) {
+    auto sent = linux_sys::send_fd(fd_.get(), wire, fd);
+    if (!sent) return std::move(sent).error().context(std::string("sync: ") + to_string(m.type));
+    return {};
+  }
   ssize_t n;
   do {
     n = ::send(fd_.get(), wire.data(), wire.size(), MSG_NOSIGNAL);
@@ -80,15 +89,12 @@ Status SyncChannel::send(const Message& m) const {
   return {};
 }
 
-Result<Message> SyncChannel::receive() const {
+Result<Message> SyncChannel::receive(UniqueFd* fd) const {
   char buf[kMaxMessage];
-  ssize_t n;
-  do {
-    n = ::recv(fd_.get(), buf, sizeof buf, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Error::os("sync: receive");
-  if (n == 0) return Error::invalid("closed");
-  return decode(buf, static_cast<size_t>(n));
+  auto n = linux_sys::receive_fd(fd_.get(), buf, sizeof buf, fd);
+  if (!n) return std::move(n).error().context("sync");
+  if (*n == 0) return Error::invalid("closed");
+  return decode(buf, *n);
 }
 
 bool SyncChannel::closed_by_peer(const Error& e) const {
@@ -110,6 +116,12 @@ Status ParentProtocol::expect(MsgType received) {
       if (want_maps_) return unexpected("before the id maps were written");
       want_pid_ = false;
       return {};
+    case MsgType::kTerminal:
+      if (!want_terminal_) return unexpected("(no terminal requested, or a second one)");
+      if (want_maps_ || want_pid_) return unexpected("before the namespaces were set up");
+      if (want_hooks_) return unexpected("before the createRuntime hooks ran");
+      want_terminal_ = false;
+      return {};
     case MsgType::kHooksRequest:
       if (!want_hooks_) return unexpected("(no hooks)");
       if (want_maps_ || want_pid_) return unexpected("before the namespaces were set up");
@@ -118,6 +130,7 @@ Status ParentProtocol::expect(MsgType received) {
     case MsgType::kReady:
       if (want_maps_ || want_pid_) return unexpected("before the namespaces were set up");
       if (want_hooks_) return unexpected("before the createRuntime hooks ran");
+      if (want_terminal_) return unexpected("before the terminal was sent");
       ready_ = true;
       return {};
     case MsgType::kStarted:

@@ -19,7 +19,12 @@
 //   prestart, createRuntime hooks
 //   kHooksDone {init pid} ------------------------>
 //                                                   createContainer hooks
-//                                                   pivot_root, the rest of the checklist
+//                                                   pivot_root; process.terminal: a new
+//                                                   pty, slave = stdio + ctty +
+//                                                   /dev/console
+//            <---------------------------- kTerminal  + the pty master fd (SCM_RIGHTS)
+//   master -> --console-socket (then closed),
+//   or kept for the foreground relay                the rest of the checklist
 //                                                   (hostname, rlimits, user, caps, fds)
 //            <---------------------------- kReady           or kError {step, errno, text}
 //   oom_score_adj, state.json = created, pid file
@@ -66,6 +71,7 @@ enum class MsgType : uint32_t {
   kHooksRequest = 8,  // child -> parent: mounts done, run prestart + createRuntime hooks
   kHooksDone = 9,     // parent -> child: they passed; value is the init's host pid
   kStarted = 10,      // child -> parent or `start`: startContainer hooks passed, exec next
+  kTerminal = 11,     // child -> parent, with the pty master attached (SCM_RIGHTS)
 };
 
 struct Message {
@@ -88,9 +94,11 @@ class SyncChannel {
   // Both ends, close-on-exec.
   static Result<std::pair<SyncChannel, SyncChannel>> make_pair();
 
-  Status send(const Message& m) const;
+  // With fd >= 0, the fd travels with the message (SCM_RIGHTS; linux/fd_passing.h).
+  Status send(const Message& m, int fd = -1) const;
   // Blocks for the next message. End-of-file is an Error with code 0 and text "closed".
-  Result<Message> receive() const;
+  // An fd attached to the message goes to *fd; without fd it is closed.
+  Result<Message> receive(UniqueFd* fd = nullptr) const;
   bool closed_by_peer(const Error& e) const;
   int fd() const { return fd_.get(); }
   UniqueFd& handle() { return fd_; }
@@ -105,8 +113,11 @@ class SyncChannel {
 // (kStarted comes after kAck, outside this conversation: see await_start_report.)
 class ParentProtocol {
  public:
-  ParentProtocol(bool new_user_ns, bool intermediate, bool hooks = false)
-      : want_maps_(new_user_ns), want_pid_(intermediate), want_hooks_(hooks) {}
+  ParentProtocol(bool new_user_ns, bool intermediate, bool hooks = false, bool terminal = false)
+      : want_maps_(new_user_ns),
+        want_pid_(intermediate),
+        want_hooks_(hooks),
+        want_terminal_(terminal) {}
   Status expect(MsgType received);
   bool ready() const { return ready_; }
 
@@ -114,6 +125,7 @@ class ParentProtocol {
   bool want_maps_;
   bool want_pid_;
   bool want_hooks_;
+  bool want_terminal_;
   bool ready_ = false;
 };
 

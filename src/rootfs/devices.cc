@@ -90,6 +90,14 @@ Status make_symlinks(int root) {
 
 }  // namespace
 
+Status bind_file(int root, int source, const std::string& path) {
+  ARCA_ASSIGN(UniqueFd target, make_in_root(root, path, Leaf::kFile));
+  ARCA_ASSIGN(UniqueFd mnt, clone_tree(source, "", false));
+  auto st = attach(mnt.get(), target.get());
+  if (!st) return std::move(st).error().context("bind onto " + quote(path));
+  return {};
+}
+
 Status create_devices(const plan::Launch& launch) {
   ARCA_ASSIGN(int root, root_fd(launch));
   for (const plan::DeviceNode& node : launch.devices) {

@@ -5,6 +5,8 @@
 // and mounted through an fd, so a hostile rootfs cannot redirect a mount onto the host.
 #pragma once
 
+#include <string>
+
 #include "base/error.h"
 #include "plan/launch.h"
 
@@ -19,6 +21,9 @@ Status mount_all(const plan::Launch& launch);
 // launch.devices (mknod, or bind from the host when mknod is not permitted, as in a user
 // namespace), plus /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx -> pts/ptmx.
 Status create_devices(const plan::Launch& launch);
+// Binds the file `source` refers to (any fd: a pty slave for /dev/console) onto `path`
+// resolved inside `root`; a missing mount point is created as an empty regular file.
+Status bind_file(int root, int source, const std::string& path);
 // pivot_root into the rootfs and detach the old root; with no_pivot, MS_MOVE + chroot.
 Status enter_root(const plan::Launch& launch, bool no_pivot);
 // After entering: masked paths, readonly paths, rootfsPropagation, root.readonly.

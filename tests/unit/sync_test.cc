@@ -1,6 +1,8 @@
 #include "process/sync.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace arca::process {
 namespace {
@@ -133,6 +135,47 @@ TEST(SyncCodec, CarriesTheHookMessages) {
   EXPECT_STREQ(to_string(MsgType::kHooksRequest), "hooks-request");
   EXPECT_STREQ(to_string(MsgType::kHooksDone), "hooks-done");
   EXPECT_STREQ(to_string(MsgType::kStarted), "started");
+}
+
+TEST(SyncChannel, CarriesAnFdWithAMessage) {
+  auto pair = SyncChannel::make_pair();
+  ASSERT_TRUE(pair.ok());
+  auto& [a, b] = *pair;
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  ASSERT_TRUE(a.send({MsgType::kTerminal, 0, 0, {}}, write_end.get()).ok());
+  ASSERT_TRUE(a.send({MsgType::kReady, 0, 0, {}}).ok());
+  UniqueFd got;
+  auto msg = b.receive(&got);
+  ASSERT_TRUE(msg.ok());
+  EXPECT_EQ(msg->type, MsgType::kTerminal);
+  ASSERT_TRUE(got.valid());
+  ASSERT_EQ(write(got.get(), "y", 1), 1);
+  char c = 0;
+  ASSERT_EQ(read(read_end.get(), &c, 1), 1);
+  EXPECT_EQ(c, 'y');
+  msg = b.receive(&got);
+  ASSERT_TRUE(msg.ok());
+  EXPECT_EQ(msg->type, MsgType::kReady);
+  EXPECT_FALSE(got.valid());  // a message without an fd leaves none
+}
+
+TEST(ParentProtocol, TerminalComesOnceBeforeReady) {
+  ParentProtocol p(false, false, false, true);
+  EXPECT_EQ(p.expect(MsgType::kReady).error().render(),
+            "sync: unexpected ready before the terminal was sent");
+  ParentProtocol q(true, true, false, true);
+  EXPECT_EQ(q.expect(MsgType::kTerminal).error().render(),
+            "sync: unexpected terminal before the namespaces were set up");
+  EXPECT_TRUE(q.expect(MsgType::kMapsRequest).ok());
+  EXPECT_TRUE(q.expect(MsgType::kInitPid).ok());
+  EXPECT_TRUE(q.expect(MsgType::kTerminal).ok());
+  EXPECT_EQ(q.expect(MsgType::kTerminal).error().render(),
+            "sync: unexpected terminal (no terminal requested, or a second one)");
+  EXPECT_TRUE(q.expect(MsgType::kReady).ok());
+  ParentProtocol none(false, false);
+  EXPECT_FALSE(none.expect(MsgType::kTerminal).ok());
 }
 
 }  // namespace
