@@ -1,9 +1,12 @@
 // exec: run a new process in a running container.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <cstdint>
 #include <optional>
 
+#include "console/console_socket.h"
+#include "console/proxy.h"
 #include "container.h"
 #include "linux/syscalls.h"
 #include "passthrough.h"
@@ -79,12 +82,9 @@ Result<spec::Process> exec_process_spec(const spec::Config& config, const ExecOp
   return process;
 }
 
-// What the terminal, AppArmor and SELinux work has not brought yet is refused, as create
+// What the AppArmor and SELinux work has not brought yet is refused, as create
 // refuses it, rather than ignored.
-Status refuse_unimplemented(const spec::Process& p, const ExecOptions& o) {
-  if (p.terminal || !o.console_socket.empty()) {
-    return Error::invalid("-t/--console-socket: terminals are not supported yet");
-  }
+Status refuse_unimplemented(const spec::Process& p) {
   if (!p.apparmor_profile.empty())
     return Error::invalid("--apparmor: AppArmor is not supported yet");
   if (!p.selinux_label.empty()) {
@@ -95,7 +95,8 @@ Status refuse_unimplemented(const spec::Process& p, const ExecOptions& o) {
 
 Result<plan::Launch> exec_launch(const spec::Config& config, const ExecOptions& o) {
   ARCA_ASSIGN(spec::Process process, exec_process_spec(config, o));
-  ARCA_TRY(refuse_unimplemented(process, o));
+  ARCA_TRY(refuse_unimplemented(process));
+  ARCA_TRY(console::check_terminal_use(process.terminal, o.detach, !o.console_socket.empty()));
   bool from_file = !o.process_file.empty();
   auto launch = process::make_exec_launch(config, process, from_file);
   if (!launch) {
@@ -140,6 +141,7 @@ Result<int> exec(const Globals& g, ExecOptions& o) {
   auto cgroup = c.record.extra.find("cgroup");
   request.cgroup = cgroup != c.record.extra.end() ? &*cgroup : nullptr;
   request.preserve_fds = o.preserve_fds;
+  request.console_socket = o.console_socket;
   if (int n = listen_fds(); n > 0) {
     request.preserve_fds += n;
     process::set_env(launch.env, "LISTEN_FDS=" + std::to_string(n));
@@ -147,17 +149,25 @@ Result<int> exec(const Globals& g, ExecOptions& o) {
   }
   sigset_t forwarded = forwarded_signals();
   sigset_t blocked = forwarded;
-  sigaddset(&blocked, SIGCHLD);  // sigwaitinfo only sees blocked signals
+  sigaddset(&blocked, SIGCHLD);   // sigwaitinfo / signalfd only see blocked signals
+  sigaddset(&blocked, SIGWINCH);  // for the terminal relay; ignored by default anyway
   // Blocked before clone so that none is lost before the wait loop; the child restores
   // the original mask first thing.
   sigprocmask(SIG_BLOCK, o.detach ? nullptr : &blocked, &request.original_mask);
-  ARCA_ASSIGN(pid_t pid, process::exec_process(request));
+  ARCA_ASSIGN(process::ExecStarted started, process::exec_process(request));
   if (!o.pid_file.empty()) {
-    auto written = state::write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+    auto written = state::write_file_atomic(o.pid_file, std::to_string(started.pid), 0644);
     if (!written) return std::move(written).error().context("pid file " + quote(o.pid_file));
   }
   if (o.detach) return 0;
-  return process::wait_forwarding(pid, forwarded);
+  if (!started.terminal.valid()) return process::wait_forwarding(started.pid, forwarded);
+  auto status = console::proxy_until_exit(started.terminal.get(), started.pid, forwarded);
+  if (!status) {
+    // arca cannot relay any more: end the process rather than leave it on a dead pty.
+    kill(started.pid, SIGKILL);
+    waitpid(started.pid, nullptr, 0);
+  }
+  return status;
 }
 
 }  // namespace
@@ -181,7 +191,7 @@ void add_exec(args::Command& app, Globals& g, Action& action) {
   sub->add_option("--apparmor", o.flags.apparmor, "AppArmor profile (not supported yet)");
   sub->add_option("--process-label", o.flags.process_label, "SELinux label (not supported yet)");
   sub->add_flag("--ignore-paused", o.ignore_paused, "exec even into a paused container");
-  sub->add_flag("-t,--tty", o.flags.tty, "allocate a pseudo-terminal (not supported yet)");
+  sub->add_flag("-t,--tty", o.flags.tty, "allocate a pseudo-terminal");
   sub->add_option("--console-socket", o.console_socket, "unix socket for the pty master");
   sub->add_option("id", o.id, "container id")->required();
   sub->add_option("command", o.flags.args, "the command and its arguments");

@@ -52,4 +52,15 @@ Status check_terminal_use(bool terminal, bool detached, bool has_console_socket)
   return {};
 }
 
+Status MasterRoute::take(UniqueFd received) {
+  if (!received.valid()) return Error::invalid("sync: terminal message without a pty master");
+  if (!console_socket.valid()) {
+    master = std::move(received);
+    return {};
+  }
+  ARCA_TRY(send_master(console_socket.get(), received.get()));
+  console_socket.reset();
+  return {};
+}
+
 }  // namespace arca::console

@@ -29,4 +29,14 @@ Status send_master(int socket, int master);
 // arca keeps the master itself).
 Status check_terminal_use(bool terminal, bool detached, bool has_console_socket);
 
+// Where the pty master a container process sends back goes (create and exec): to the
+// console socket when one was connected (sent, then the connection closed, as runc
+// does), else kept in `master` for the caller to relay in the foreground.
+struct MasterRoute {
+  UniqueFd console_socket;
+  UniqueFd master;
+
+  Status take(UniqueFd received);
+};
+
 }  // namespace arca::console

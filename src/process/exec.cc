@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "console/console_socket.h"
 #include "linux/syscalls.h"
 #include "process/exec_child.h"
 #include "process/exec_namespaces.h"
@@ -92,15 +93,26 @@ bool setgroups_allowed(pid_t init, int join_flags) {
   return !text || text->rfind("deny", 0) != 0;
 }
 
-// The rest of the conversation: kError, or end-of-file once execve closed the child's end.
-Status await_exec(const SyncChannel& channel) {
-  auto msg = channel.receive();
-  if (!msg) {
-    if (channel.closed_by_peer(msg.error())) return {};
-    return std::move(msg).error();
+// The rest of the conversation: kTerminal first when the process has one, then kError, or
+// end-of-file once execve closed the child's end.
+Status await_exec(const SyncChannel& channel, bool terminal, console::MasterRoute& route) {
+  for (;;) {
+    UniqueFd fd;
+    auto msg = channel.receive(&fd);
+    if (!msg) {
+      if (!channel.closed_by_peer(msg.error())) return std::move(msg).error();
+      if (terminal) return Error::invalid("sync: the process exec'd without sending its terminal");
+      return {};
+    }
+    if (msg->type == MsgType::kError) {
+      return Error(msg->err, msg->text).context("container process");
+    }
+    if (msg->type != MsgType::kTerminal || !terminal) {
+      return Error::invalid(std::string("sync: unexpected ") + to_string(msg->type));
+    }
+    ARCA_TRY(route.take(std::move(fd)));
+    terminal = false;
   }
-  if (msg->type == MsgType::kError) return Error(msg->err, msg->text).context("container process");
-  return Error::invalid(std::string("sync: unexpected ") + to_string(msg->type));
 }
 
 }  // namespace
@@ -122,7 +134,12 @@ std::string cgroup2_candidate(const std::string& recorded, const std::string& in
   return recorded;
 }
 
-Result<pid_t> exec_process(const ExecRequest& request) {
+Result<ExecStarted> exec_process(const ExecRequest& request) {
+  console::MasterRoute terminal;
+  if (!request.console_socket.empty()) {
+    // Connected before anything exists: a bad path leaves nothing to undo.
+    ARCA_ASSIGN(terminal.console_socket, console::connect_console_socket(request.console_socket));
+  }
   ARCA_ASSIGN(int flags, namespaces_to_join(request.init_pid));
   ARCA_ASSIGN(cgroups::Placement placement, plan_placement(request.cgroup, request.init_pid));
   ExecChildOptions options;
@@ -159,6 +176,7 @@ Result<pid_t> exec_process(const ExecRequest& request) {
   }
   if (*child == 0) {
     parent_end.handle().reset();
+    terminal.console_socket.reset();  // the caller's socket gets nothing from the container
     options.channel = &child_end;
     options.cgroup_tasks = cgroup_tasks.data();
     options.cgroup_task_count = cgroup_tasks.size();
@@ -167,9 +185,9 @@ Result<pid_t> exec_process(const ExecRequest& request) {
   ChildGuard guard{*child};
   child_end.handle().reset();
   placement = {};  // the child has its copies
-  ARCA_TRY(await_exec(parent_end));
+  ARCA_TRY(await_exec(parent_end, request.launch->terminal, terminal));
   guard.dismissed = true;
-  return *child;
+  return ExecStarted{*child, std::move(terminal.master)};
 }
 
 }  // namespace arca::process

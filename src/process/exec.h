@@ -4,6 +4,7 @@
 //   ------------------                                  ----------
 //   namespaces to join: every /proc/INIT/ns/* that differs from ours
 //   open every v1 hierarchy's `tasks` file
+//   -t with --console-socket: connect to it
 //   non-dumpable (the child is born so: it is visible in the container from its first
 //   instruction, and still arca)
 //   setns(init pidfd, CLONE_NEWPID): only our *children* go there
@@ -13,6 +14,10 @@
 //                                                          preserved ones and its own two
 //                                                          setns(init pidfd, user|mnt|net|
 //                                                            ipc|uts|cgroup|time) at once
+//                                                          -t: a pty from the container's
+//                                                            devpts, the slave as stdio
+//            <------------------- kTerminal + the pty master
+//   master to the console socket, or kept for the foreground relay
 //                                                          rlimits, cwd (inside the root),
 //                                                          no_new_privs, user, capabilities,
 //                                                          seccomp
@@ -30,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 #include "plan/launch.h"
 #include "security/seccomp.h"
 
@@ -43,12 +49,18 @@ struct ExecRequest {
   const nlohmann::json* cgroup = nullptr;             // state.json's recorded cgroups; null: none
   int preserve_fds = 0;          // fds 3 .. 3+preserve_fds-1 pass into the process
   bool listen_pid_self = false;  // LISTEN_FDS passed: LISTEN_PID is the process's pid
+  std::string console_socket;    // with launch->terminal: where the pty master goes
   sigset_t original_mask;        // the caller's mask before it blocked signals for forwarding
 };
 
-// Starts the process. Returns its pid once it has exec'd; on any error (reported by the
-// child as `container process: <what>: <reason>`) it is killed and reaped first.
-Result<pid_t> exec_process(const ExecRequest& request);
+struct ExecStarted {
+  pid_t pid = 0;
+  UniqueFd terminal;  // the pty master: launch->terminal without a console socket
+};
+
+// Starts the process. Returns once it has exec'd; on any error (reported by the child as
+// `container process: <what>: <reason>`) it is killed and reaped first.
+Result<ExecStarted> exec_process(const ExecRequest& request);
 
 // Where the process should go in the cgroup2 hierarchy: the init's own cgroup when it lies
 // below the recorded directory (on cgroup v2 only leaves may hold processes, and a

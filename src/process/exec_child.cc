@@ -97,6 +97,8 @@ void prepare(const ExecChildOptions& o, const SyncChannel& channel, int pidfd) {
   check(channel, set_oom_score_adj(launch));
   check(channel, join_namespaces(pidfd, o.init_pid, o.join_flags));
   close(pidfd);
+  // -t: the slave becomes stdio and controlling terminal; no /dev/console (the init's).
+  check(channel, steps::setup_terminal(launch, channel, false));
   check(channel, steps::apply_rlimits(launch));
   check(channel, steps::apply_personality(launch));
   check(channel, enter_cwd(launch, false));

@@ -55,7 +55,8 @@ const Step kChecklist[] = {
     {"pivot_root", [](const InitOptions& o) { return rootfs::enter_root(*o.launch, o.no_pivot); }},
     // After pivot_root (the pty comes from the container's own devpts) and before
     // finish_root (a read-only root would refuse the /dev/console mount point).
-    {"terminal", [](const InitOptions& o) { return steps::setup_terminal(*o.launch, *o.channel); }},
+    {"terminal",
+     [](const InitOptions& o) { return steps::setup_terminal(*o.launch, *o.channel, true); }},
     // Sysctls go through the container's procfs before readonlyPaths make /proc/sys
     // read-only.
     {"sysctl", [](const InitOptions& o) { return steps::apply_sysctls(*o.launch); }},

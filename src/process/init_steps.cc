@@ -172,11 +172,11 @@ Status apply_umask(const plan::Launch& launch) {
   return {};
 }
 
-Status setup_terminal(const plan::Launch& launch, const SyncChannel& channel) {
+Status setup_terminal(const plan::Launch& launch, const SyncChannel& channel, bool mount_console) {
   if (!launch.terminal) return {};
   console::TerminalSetup setup;
   setup.size = {launch.console_rows, launch.console_cols};
-  setup.mount_console = true;
+  setup.mount_console = mount_console;
   setup.owner = launch.uid;
   auto master = console::setup_terminal(setup);
   if (!master) return std::move(master).error().context("terminal");

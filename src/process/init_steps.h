@@ -30,9 +30,10 @@ Status set_no_new_privileges(const plan::Launch& launch);
 // chdir to cwd; before the user switch a permission error is tolerated (retried after).
 Status change_dir(const plan::Launch& launch, bool final_attempt);
 Status apply_umask(const plan::Launch& launch);
-// process.terminal: a new pty whose slave becomes the init's stdio, controlling terminal
-// and /dev/console; the master goes to arca (kTerminal) and is closed here.
-Status setup_terminal(const plan::Launch& launch, const SyncChannel& channel);
+// process.terminal: a new pty whose slave becomes the process's stdio and controlling
+// terminal, and with `mount_console` (the init, not exec) /dev/console; the master goes to
+// arca (kTerminal) and is closed here.
+Status setup_terminal(const plan::Launch& launch, const SyncChannel& channel, bool mount_console);
 // runc's rule: without HOME in the config, HOME is the user's home from the
 // container's /etc/passwd, or "/" when the user has no entry.
 void add_default_home(std::vector<std::string>& env, uid_t uid);

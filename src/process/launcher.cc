@@ -86,27 +86,9 @@ Status write_pid_file(const std::string& path, pid_t pid) {
   run_init(options);
 }
 
-// Where the init's pty master goes: to the --console-socket (both closed after, as runc
-// does), or to the caller, which relays it in the foreground.
-struct TerminalRoute {
-  UniqueFd console_socket;
-  UniqueFd master;
-};
-
-Status route_terminal(TerminalRoute& route, UniqueFd master) {
-  if (!master.valid()) return Error::invalid("sync: terminal message without a pty master");
-  if (!route.console_socket.valid()) {
-    route.master = std::move(master);
-    return {};
-  }
-  ARCA_TRY(console::send_master(route.console_socket.get(), master.get()));
-  route.console_socket.reset();
-  return {};
-}
-
 // The sync conversation up to kReady. Returns the init's pid.
 Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, pid_t child,
-                       bool intermediate, const InitHooks* hooks, TerminalRoute& terminal) {
+                       bool intermediate, const InitHooks* hooks, console::MasterRoute& terminal) {
   ParentProtocol protocol(launch.new_user_ns, intermediate, hooks != nullptr, launch.terminal);
   pid_t init = intermediate ? 0 : child;
   while (!protocol.ready()) {
@@ -134,7 +116,7 @@ Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, p
         ARCA_TRY(answer_hooks_request(channel, *hooks, init));
         break;
       case MsgType::kTerminal:
-        ARCA_TRY(route_terminal(terminal, std::move(fd)));
+        ARCA_TRY(terminal.take(std::move(fd)));
         break;
       default:
         break;
@@ -182,7 +164,7 @@ Result<Created> create_container(const CreateRequest& request) {
   // Parsed before anything exists, so a bad value leaves nothing to undo.
   ARCA_ASSIGN(std::optional<cgroups::Resources> resources,
               cgroups::container_resources(*request.config, geteuid() == 0));
-  TerminalRoute terminal;
+  console::MasterRoute terminal;
   if (!request.console_socket.empty()) {
     // Connected before anything exists: a bad path leaves nothing to undo.
     ARCA_ASSIGN(terminal.console_socket, console::connect_console_socket(request.console_socket));
@@ -257,8 +239,8 @@ Result<Created> create_container(const CreateRequest& request) {
       init_hooks.start_listener = start_listener.get();
     }
   }
-  ARCA_ASSIGN(pid_t child, clone_child(flags, intermediate ? nullptr : &pidfd, placement,
-                                       cgroup_tasks));
+  ARCA_ASSIGN(pid_t child,
+              clone_child(flags, intermediate ? nullptr : &pidfd, placement, cgroup_tasks));
   if (child == 0) {
     // The state dir fd carries create's flock: an init holding it would block every
     // later verb on this container.
@@ -270,7 +252,7 @@ Result<Created> create_container(const CreateRequest& request) {
   }
   cleanup.child = child;
   child_end.handle().reset();
-  fifo.reset();  // only the init may hold the read end: `start` relies on ENXIO otherwise
+  fifo.reset();    // only the init may hold the read end: `start` relies on ENXIO otherwise
   placement = {};  // the child has its copies
   // The init's alone: `start` sees ECONNREFUSED once it is gone.
   start_listener.reset();

@@ -439,8 +439,6 @@ def test_error_texts(rt, running, tmp_path):
         run_exec(rt, "--process", str(bad), cid, "true"), cid)
     assert one_error_line(run_exec(rt, "-u", "root", cid, "true"), cid) == \
         f'arca: exec "{cid}": --user "root": must be uid[:gid] (numbers)'
-    # refused until the terminal work lands, rather than run without one
-    assert "terminals are not supported yet" in one_error_line(run_exec(rt, "-t", cid, "true"), cid)
     assert others_in_pidns(init) == []
 
 
