@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "linux/syscalls.h"
+#include "security/lsm.h"
 #include "spec/parse.h"
 #include "validate/validate.h"
 
@@ -15,12 +16,6 @@ namespace {
 Status refuse_unimplemented(const spec::Config& c) {
   if (c.process.terminal) {
     return Error::invalid("config.json: /process/terminal: terminals are not supported yet");
-  }
-  if (!c.process.apparmor_profile.empty()) {
-    return Error::invalid("config.json: /process/apparmorProfile: AppArmor is not supported yet");
-  }
-  if (!c.process.selinux_label.empty() || !c.linux.mount_label.empty()) {
-    return Error::invalid("config.json: SELinux labels are not supported yet");
   }
   return {};
 }
@@ -41,6 +36,7 @@ Result<Bundle> load_bundle(const std::string& dir) {
     return std::move(valid).error().context("config.json");
   }
   ARCA_TRY(refuse_unimplemented(b.config));
+  ARCA_TRY(security::check_lsm_config(b.config));
   auto launch = plan::make_launch(b.config, b.dir);
   if (!launch) return std::move(launch).error().context("config.json");
   b.launch = std::move(launch).value();

@@ -44,8 +44,9 @@ nlohmann::json features() {
              {"archs", security::seccomp_arch_names()},
              {"knownFlags", security::seccomp_flag_names()},
              {"supportedFlags", security::seccomp_flag_names()}}},
-           {"apparmor", {{"enabled", false}}},
-           {"selinux", {{"enabled", false}}},
+           // As runc: arca can apply both; whether the host runs them is another matter.
+           {"apparmor", {{"enabled", true}}},
+           {"selinux", {{"enabled", true}}},
            {"intelRdt", {{"enabled", false}}},
            {"mountExtensions", {{"idmap", {{"enabled", false}}}}},
        }},

@@ -37,6 +37,9 @@ struct MountStep {
   bool bind = false;        // MS_BIND (rbind: also MS_REC in flags)
   bool recursive_readonly = false;  // "rro": mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY)
   bool tmpcopyup = false;   // copy the rootfs contents of destination into the new tmpfs
+  // linux.mountLabel, given to the filesystem as its SELinux context= option; empty for
+  // binds, proc, sysfs and cgroup2 (as runc: they are never labelled that way).
+  std::string label;
   // Binds and ro/nosuid/... on binds need a second remount pass (the kernel ignores
   // them on the initial MS_BIND).
   bool needs_remount() const;
@@ -95,6 +98,7 @@ struct Launch {
   std::vector<DeviceNode> devices;  // default devices (when dev_is_tmpfs) + linux.devices
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
+  std::string mount_label;  // linux.mountLabel (also for the tmpfs of masked directories)
 
   // Identity of the container.
   std::optional<std::string> hostname;
@@ -114,6 +118,10 @@ struct Launch {
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;
   std::optional<unsigned long> personality;
+  // LSM labels for the container process, written to /proc/thread-self/attr/... before
+  // execve (security/lsm.h).
+  std::string apparmor_profile;
+  std::string selinux_label;
 };
 
 // Turns a parsed config into a launch plan. `bundle` is the absolute bundle directory

@@ -89,6 +89,8 @@ Status plan_process(const spec::Config& config, Launch* launch) {
   }
   ARCA_ASSIGN(launch->rlimits, rlimits(process.rlimits));
   launch->no_new_privileges = process.no_new_privileges;
+  launch->apparmor_profile = process.apparmor_profile;
+  launch->selinux_label = process.selinux_label;
   launch->oom_score_adj.reset();
   if (process.oom_score_adj) {
     const int32_t adj = *process.oom_score_adj;

@@ -14,6 +14,7 @@
 #include "process/init_steps.h"
 #include "rootfs/rootfs.h"
 #include "security/credentials.h"
+#include "security/lsm.h"
 
 namespace arca::process {
 
@@ -53,8 +54,9 @@ const Step kChecklist[] = {
        return o.hooks ? run_hooks_before_pivot(*o.channel, *o.hooks) : Status();
      }},
     {"pivot_root", [](const InitOptions& o) { return rootfs::enter_root(*o.launch, o.no_pivot); }},
-    // Sysctls go through the container's procfs before readonlyPaths make /proc/sys
-    // read-only.
+    // LSM exec labels and sysctls go through the container's procfs before readonlyPaths
+    // make /proc/sys read-only and masks add mounts under /proc.
+    {"lsm", [](const InitOptions& o) { return security::set_exec_labels(*o.launch); }},
     {"sysctl", [](const InitOptions& o) { return steps::apply_sysctls(*o.launch); }},
     {"rootfs", [](const InitOptions& o) { return rootfs::finish_root(*o.launch); }},
     {"identity", [](const InitOptions& o) { return steps::set_identity(*o.launch); }},
