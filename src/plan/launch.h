@@ -113,7 +113,9 @@ struct Launch {
   gid_t gid = 0;
   std::vector<gid_t> additional_gids;
   std::optional<mode_t> umask;
-  std::optional<CapSets> caps;  // unset: keep what the process has (runc keeps none)
+  // Always set by make_launch (all empty without a capabilities section, as runc);
+  // unset only in hand-made plans, where the process keeps what it has.
+  std::optional<CapSets> caps;
   std::vector<Rlimit> rlimits;
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;
