@@ -44,11 +44,6 @@ Result<Bundle> load_bundle(const std::string& dir) {
     auto program = security::compile_seccomp(*b.config.linux.seccomp, b.launch.no_new_privileges);
     if (!program) return std::move(program).error().context("config.json");
     b.seccomp = std::move(program).value();
-    if (b.seccomp && b.seccomp->notify) {
-      // Sending the listener fd to listenerPath is the security work's next step.
-      return Error::invalid(
-          "config.json: /linux/seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported yet");
-    }
   }
   return b;
 }

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "linux/fd_passing.h"
+
 namespace arca::process {
 
 namespace {
@@ -35,6 +37,8 @@ const char* to_string(MsgType type) {
       return "hooks-done";
     case MsgType::kStarted:
       return "started";
+    case MsgType::kSeccompFd:
+      return "seccomp-fd";
   }
   return "unknown";
 }
@@ -51,7 +55,7 @@ Result<Message> decode(const char* data, size_t size) {
   Header h;
   memcpy(&h, data, sizeof h);
   // 7 (kCgroupReady) is retired.
-  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kStarted) || h.type == 7) {
+  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kSeccompFd) || h.type == 7) {
     return Error::invalid("sync: unknown message type " + std::to_string(h.type));
   }
   Message m;
@@ -70,25 +74,21 @@ Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {
   return std::make_pair(SyncChannel(UniqueFd(fds[0])), SyncChannel(UniqueFd(fds[1])));
 }
 
-Status SyncChannel::send(const Message& m) const {
+Status SyncChannel::send(const Message& m) const { return send_fd(m, -1); }
+
+Status SyncChannel::send_fd(const Message& m, int fd) const {
   std::string wire = encode(m);
-  ssize_t n;
-  do {
-    n = ::send(fd_.get(), wire.data(), wire.size(), MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Error::os(std::string("sync: send ") + to_string(m.type));
+  auto sent = linux_sys::send_with_fd(fd_.get(), wire.data(), wire.size(), fd);
+  if (!sent) return std::move(sent).error().context(std::string("sync: send ") + to_string(m.type));
   return {};
 }
 
-Result<Message> SyncChannel::receive() const {
+Result<Message> SyncChannel::receive(UniqueFd* fd) const {
   char buf[kMaxMessage];
-  ssize_t n;
-  do {
-    n = ::recv(fd_.get(), buf, sizeof buf, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Error::os("sync: receive");
-  if (n == 0) return Error::invalid("closed");
-  return decode(buf, static_cast<size_t>(n));
+  auto n = linux_sys::receive_with_fd(fd_.get(), buf, sizeof buf, fd);
+  if (!n) return std::move(n).error().context("sync: receive");
+  if (*n == 0) return Error::invalid("closed");
+  return decode(buf, *n);
 }
 
 bool SyncChannel::closed_by_peer(const Error& e) const {
@@ -123,6 +123,11 @@ Status ParentProtocol::expect(MsgType received) {
     case MsgType::kStarted:
       return unexpected("before ready");
     case MsgType::kError:
+      return {};
+    case MsgType::kSeccompFd:
+      if (want_maps_ || want_pid_) return unexpected("before the namespaces were set up");
+      if (seccomp_fd_) return unexpected("twice");
+      seccomp_fd_ = true;
       return {};
     case MsgType::kMapsDone:
     case MsgType::kAck:

@@ -21,6 +21,8 @@
 //                                                   createContainer hooks
 //                                                   pivot_root, the rest of the checklist
 //                                                   (hostname, rlimits, user, caps, fds)
+//            <---------------------------- kSeccompFd + fd  (SCMP_ACT_NOTIFY only)
+//   send the fd and the container state to linux.seccomp.listenerPath
 //            <---------------------------- kReady           or kError {step, errno, text}
 //   oom_score_adj, state.json = created, pid file
 //   kAck {start now?} ---------------------------->
@@ -66,6 +68,7 @@ enum class MsgType : uint32_t {
   kHooksRequest = 8,  // child -> parent: mounts done, run prestart + createRuntime hooks
   kHooksDone = 9,     // parent -> child: they passed; value is the init's host pid
   kStarted = 10,      // child -> parent or `start`: startContainer hooks passed, exec next
+  kSeccompFd = 11,    // child -> parent, with the seccomp listener fd attached
 };
 
 struct Message {
@@ -89,8 +92,11 @@ class SyncChannel {
   static Result<std::pair<SyncChannel, SyncChannel>> make_pair();
 
   Status send(const Message& m) const;
+  // send() with `fd` attached (SCM_RIGHTS): the peer gets its own copy of it.
+  Status send_fd(const Message& m, int fd) const;
   // Blocks for the next message. End-of-file is an Error with code 0 and text "closed".
-  Result<Message> receive() const;
+  // An fd attached to the message goes to *fd, or is closed when fd is null.
+  Result<Message> receive(UniqueFd* fd = nullptr) const;
   bool closed_by_peer(const Error& e) const;
   int fd() const { return fd_.get(); }
   UniqueFd& handle() { return fd_; }
@@ -114,6 +120,7 @@ class ParentProtocol {
   bool want_maps_;
   bool want_pid_;
   bool want_hooks_;
+  bool seccomp_fd_ = false;
   bool ready_ = false;
 };
 

@@ -1,0 +1,52 @@
+#include "security/seccomp_notify.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+
+#include "base/unique_fd.h"
+#include "linux/fd_passing.h"
+
+namespace arca::security {
+
+nlohmann::json container_process_state(const nlohmann::json& state, pid_t pid,
+                                       const std::string& metadata) {
+  nlohmann::json out{
+      {"ociVersion", state.value("ociVersion", "")},
+      {"fds", {"seccompFd"}},
+      {"pid", pid},
+  };
+  if (!metadata.empty()) out["metadata"] = metadata;  // omitted when empty, as runc
+  out["state"] = state;
+  return out;
+}
+
+Status send_to_listener(const std::string& listener_path, const nlohmann::json& process_state,
+                        int fd) {
+  const std::string where = "seccomp listener " + quote(listener_path);
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (listener_path.size() >= sizeof addr.sun_path) {
+    return Error(ENAMETOOLONG, where);
+  }
+  memcpy(addr.sun_path, listener_path.data(), listener_path.size());
+  UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return Error::os(where + ": socket");
+  int rc;
+  do {
+    rc = connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) return Error::os(where + ": connect");
+  const std::string text = process_state.dump();
+  // The fd goes with the first chunk; a stream socket may take the text in several.
+  for (size_t done = 0; done < text.size();) {
+    auto sent = linux_sys::send_with_fd(sock.get(), text.data() + done, text.size() - done,
+                                        done == 0 ? fd : -1);
+    if (!sent) return std::move(sent).error().context(where + ": send the listener fd");
+    done += *sent;
+  }
+  return {};
+}
+
+}  // namespace arca::security
