@@ -10,6 +10,7 @@
 #include "lifecycle.h"
 #include "passthrough.h"
 #include "process/launcher.h"
+#include "security/exe_protection.h"
 #include "signals.h"
 #include "state/state.h"
 #include "verbs.h"
@@ -56,6 +57,8 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   ARCA_TRY(state::validate_id(o.id));
   if (o.preserve_fds < 0) return Error::invalid("--preserve-fds: must not be negative");
   ARCA_ASSIGN(Bundle bundle, load_bundle(o.bundle));
+  // Before anything is forked: every process from here on runs the sealed copy.
+  ARCA_TRY(security::protect_binary(bundle.launch, g.argv));
   int preserve = o.preserve_fds;
   add_listen_fds(bundle.launch, preserve);
 
