@@ -17,9 +17,10 @@ itself under `unshare -m`), the temp dir is removed at the end.
 
 Usage (root):  ARCA_BIN=/tmp/build/arca python3 bench/exe_protection.py [-n 50]
                [--arca PATH] [--startbench PATH] [--warmup 3]
+startbench.py is $STARTBENCH, else ../shared/tools/startbench.py beside the checkout
+(from a worktree: STARTBENCH=/work/shared/tools/startbench.py).
 """
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -27,6 +28,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from startup import load_startbench  # noqa: E402  (bench/startup.py, same folder)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 DEFAULT_STARTBENCH = os.path.join(os.path.dirname(REPO), 'shared', 'tools', 'startbench.py')
@@ -37,13 +41,6 @@ MARKER = 'sealed copy of arca'
 def die(msg, code=2):
     print('exe_protection: ' + msg, file=sys.stderr)
     sys.exit(code)
-
-
-def load_startbench(path):
-    spec = importlib.util.spec_from_file_location('startbench', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def reexecutes(arca, bundle_dir, workdir, label):

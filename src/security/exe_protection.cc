@@ -127,7 +127,11 @@ Status run_from_sealed_copy(char* const argv[], const std::string& why) {
   syscall(SYS_execveat, copy.get(), "", argv, environ, AT_EMPTY_PATH);
   int err = errno;
   unsetenv(kReexecMarker);
-  return Error(err, "re-execute arca from a sealed copy");
+  // vm.memfd_noexec=2 forbids executing any memfd: a binary on a read-only mount needs no
+  // copy at all.
+  return Error(err, err == EACCES ? "re-execute arca from a sealed copy (executable memfds "
+                                    "refused? a read-only mount of the binary avoids the copy)"
+                                  : "re-execute arca from a sealed copy");
 }
 
 Status protect_binary(const plan::Launch& launch, char* const argv[]) {
