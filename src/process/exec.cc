@@ -16,6 +16,7 @@
 #include "process/launcher.h"
 #include "process/sync.h"
 #include "security/credentials.h"
+#include "security/seccomp_notify.h"
 
 namespace arca::process {
 
@@ -92,15 +93,28 @@ bool setgroups_allowed(pid_t init, int join_flags) {
   return !text || text->rfind("deny", 0) != 0;
 }
 
-// The rest of the conversation: kError, or end-of-file once execve closed the child's end.
-Status await_exec(const SyncChannel& channel) {
-  auto msg = channel.receive();
-  if (!msg) {
-    if (channel.closed_by_peer(msg.error())) return {};
-    return std::move(msg).error();
+// The rest of the conversation: kError, or end-of-file once execve closed the child's end;
+// before that the seccomp listener fd, which goes to the agent at once.
+Status await_exec(const SyncChannel& channel, const ExecRequest& request, pid_t child) {
+  for (;;) {
+    UniqueFd fd;
+    auto msg = channel.receive(&fd);
+    if (!msg) {
+      if (channel.closed_by_peer(msg.error())) return {};
+      return std::move(msg).error();
+    }
+    if (msg->type == MsgType::kError) {
+      return Error(msg->err, msg->text).context("container process");
+    }
+    if (msg->type != MsgType::kSeccompFd || !fd.valid() || request.seccomp == nullptr) {
+      return Error::invalid(std::string("sync: unexpected ") + to_string(msg->type));
+    }
+    const auto& seccomp = *request.seccomp;
+    ARCA_TRY(security::send_to_listener(
+        seccomp.listener_path,
+        security::container_process_state(request.state, child, seccomp.listener_metadata),
+        fd.get()));
   }
-  if (msg->type == MsgType::kError) return Error(msg->err, msg->text).context("container process");
-  return Error::invalid(std::string("sync: unexpected ") + to_string(msg->type));
 }
 
 }  // namespace
@@ -167,7 +181,7 @@ Result<pid_t> exec_process(const ExecRequest& request) {
   ChildGuard guard{*child};
   child_end.handle().reset();
   placement = {};  // the child has its copies
-  ARCA_TRY(await_exec(parent_end));
+  ARCA_TRY(await_exec(parent_end, request, *child));
   guard.dismissed = true;
   return *child;
 }

@@ -14,12 +14,18 @@ bool selinux_enabled() {
   return statfs("/sys/fs/selinux", &fs) == 0 && fs.f_type == SELINUX_MAGIC;
 }
 
-Status check_lsm_config(const spec::Config& config) {
-  if (!config.process.selinux_label.empty() && !selinux_enabled()) {
+Status check_process_labels(const spec::Process& process) {
+  if (!process.selinux_label.empty() && !selinux_enabled()) {
     return Error::invalid(
-        "config.json: /process/selinuxLabel: a SELinux label is set, but SELinux is disabled or "
-        "not supported on this host");
+        "/process/selinuxLabel: a SELinux label is set, but SELinux is disabled or not "
+        "supported on this host");
   }
+  return {};
+}
+
+Status check_lsm_config(const spec::Config& config) {
+  auto checked = check_process_labels(config.process);
+  if (!checked) return std::move(checked).error().context("config.json");
   return {};
 }
 

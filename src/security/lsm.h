@@ -21,8 +21,10 @@ namespace arca::security {
 
 bool selinux_enabled();
 
-// Parent side, before anything exists: the checks runc makes up front.
+// Parent side, before anything exists: the checks runc makes up front (for create, and
+// for the process `exec` runs).
 Status check_lsm_config(const spec::Config& config);
+Status check_process_labels(const spec::Process& process);
 
 // Init side, after pivot_root and before execve: the labels take effect at the next
 // execve. Written only through the verified procfs (security/procfs.h) so a fake /proc

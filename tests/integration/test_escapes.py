@@ -778,3 +778,26 @@ def test_mount_label_without_selinux_as_with_runc(run_container, request, runtim
     assert (p.returncode == 0) == starts, p.stderr
     if not starts:
         assert "invalid argument" in p.stderr.lower(), p.stderr
+
+
+@pytest.mark.parametrize("runtime", ["rt", "ref"])
+@pytest.mark.parametrize("flag,value,marker,words", [
+    ("--apparmor", "arca-test-profile", "/sys/kernel/security/apparmor",
+     ("apparmor", "invalid argument")),
+    ("--process-label", "system_u:system_r:container_t:s0", "/sys/fs/selinux/enforce",
+     ("selinux", "disabled")),
+], ids=["apparmor", "selinux"])
+def test_exec_labels_without_the_lsm_as_with_runc(make_bundle, request, runtime, flag, value,
+                                                  marker, words):
+    """`exec --apparmor` / `--process-label` on a host without the LSM fail as runc 1.1.5's
+    do: the profile write is refused by the kernel, the SELinux label up front."""
+    if os.path.exists(marker):
+        pytest.skip(f"the LSM is enabled on this host ({marker})")
+    rt = request.getfixturevalue(runtime)
+    cid = new_id()
+    assert rt.run_detached(cid, make_bundle(lambda b: b.set_args("sleep", "30"))).returncode == 0
+    p = rt.cmd("exec", flag, value, cid, "/bin/true")
+    rt.force_delete(cid)
+    assert p.returncode != 0
+    err = p.stderr.lower()
+    assert all(w in err for w in words), p.stderr

@@ -82,49 +82,72 @@ NOTIF_SEND = 0xC0182101  # _IOWR('!', 1, struct seccomp_notif_resp)
 
 
 class Agent(threading.Thread):
-    """A seccomp agent: takes the listener fd and the state from listenerPath, then
-    answers every notification with -reply_errno until the filter's tasks are gone."""
+    """A seccomp agent: for each connection to listenerPath it takes the listener fd and
+    the state, then answers every notification with -reply_errno until the filter's
+    tasks are gone (one thread per connection: the init's and an exec'd process's)."""
 
-    def __init__(self, path, reply_errno=errno.EXDEV):
+    def __init__(self, path, reply_errno=errno.EXDEV, connections=1):
         super().__init__(daemon=True)
         self.path = path
         self.reply_errno = reply_errno
-        self.state = None
-        self.nfds = 0
+        self.connections = connections
+        self.states = []    # one ContainerProcessState per connection, in order
+        self.nfds = []      # fds received per connection
         self.syscalls = []  # (nr, pid) of every notification answered
-        self.error = None
+        self.errors = []
+        self.handlers = []
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(path)
-        self.server.listen(1)
+        self.server.listen(connections)
         self.server.settimeout(30)
+
+    @property
+    def state(self):
+        return self.states[0] if self.states else None
+
+    @property
+    def error(self):
+        return self.errors[0] if self.errors else None
 
     def run(self):
         try:
-            conn, _ = self.server.accept()
+            for _ in range(self.connections):
+                conn, _ = self.server.accept()
+                t = threading.Thread(target=self.serve, args=(conn,), daemon=True)
+                t.start()
+                self.handlers.append(t)
+        except Exception as e:  # reported by the test
+            self.errors.append(e)
+        finally:
+            self.server.close()
+        for t in self.handlers:
+            t.join(timeout=35)
+
+    def serve(self, conn):
+        try:
             with conn:
                 data, fds, _, _ = socket.recv_fds(conn, 65536, 4)
                 # Read until the JSON is whole, not until end-of-file: runc keeps its end
                 # of the connection open.
-                while not self.parse(data):
+                while (state := self.parse(data)) is None:
                     chunk = conn.recv(65536)
                     if not chunk:
                         raise ValueError(f"incomplete state: {data!r}")
                     data += chunk
-            self.nfds = len(fds)
+            self.states.append(state)
+            self.nfds.append(len(fds))
             for extra in fds[1:]:
                 os.close(extra)
             self.answer(fds[0])
         except Exception as e:  # reported by the test
-            self.error = e
-        finally:
-            self.server.close()
+            self.errors.append(e)
 
-    def parse(self, data):
+    @staticmethod
+    def parse(data):
         try:
-            self.state = json.loads(data)
-            return True
+            return json.loads(data)
         except ValueError:
-            return False
+            return None
 
     def answer(self, fd):
         poller = select.poll()
@@ -162,7 +185,7 @@ def agent(session_dir):
     agents = []
 
     def start(**kw):
-        path = os.path.join(session_dir, f"agent-{arcatest.new_id()}.sock")
+        path = os.path.join(session_dir, f"ag-{arcatest.new_id()}.sock")
         a = Agent(path, **kw)
         a.start()
         agents.append(a)
@@ -189,7 +212,7 @@ def test_notify_hands_the_listener_fd_to_the_agent(probe, request, agent, runtim
     assert arcatest.check(rep, "mkdir", "/dev/shm/notified")["result"] == "EXDEV"
     assert arcatest.check(rep, "write", "/dev/shm/plain")["result"] == "ok"
     s = a.state
-    assert a.nfds == 1 and s["fds"] == ["seccompFd"]
+    assert a.nfds == [1] and s["fds"] == ["seccompFd"]
     assert s["metadata"] == "agent-metadata"
     assert set(s) == {"ociVersion", "fds", "pid", "metadata", "state"}
     assert s["state"]["id"] == rep["_id"]
@@ -231,3 +254,34 @@ def test_notify_with_absent_listener_fails_and_leaves_nothing(rt, make_bundle, s
     assert f'seccomp listener "{missing}": connect: No such file or directory' in p.stderr
     assert rt.state(cid) is None
     assert arcatest.leaked_pids(cid) == []
+
+
+@pytest.mark.parametrize("runtime", ["rt", "ref"])
+def test_notify_for_an_exec_process(make_bundle, request, agent, runtime):
+    """`exec` loads the container's filter for its process too: a second listener fd
+    reaches the agent, with the process's pid and the running container's state."""
+    rt = request.getfixturevalue(runtime)
+    a = agent(connections=2)
+
+    def mutate(b):
+        notify_mkdir(a.path)(b)
+        b.set_args("sleep", "30")
+    b = make_bundle(mutate)
+    cid = arcatest.new_id()
+    assert rt.run_detached(cid, b).returncode == 0
+    init = rt.state(cid)["pid"]
+    p = rt.cmd("exec", cid, "/probe", "mkdir", "/dev/shm/by-exec")
+    rt.kill(cid, "KILL")
+    a.join(timeout=35)
+    assert p.returncode == 0, p.stderr
+    assert a.errors == [], a.errors
+    rep = arcatest.parse_probe(p.stdout)
+    assert arcatest.check(rep, "mkdir", "/dev/shm/by-exec")["result"] == "EXDEV"
+    assert len(a.states) == 2 and a.nfds == [1, 1]
+    first, second = a.states
+    assert first["pid"] == init and first["state"]["status"] == "creating"
+    assert second["fds"] == ["seccompFd"] and second["metadata"] == "agent-metadata"
+    assert second["state"]["id"] == cid and second["state"]["pid"] == init
+    assert second["state"]["status"] == "running"
+    assert second["pid"] != init
+    assert all(pid == second["pid"] for _, pid in a.syscalls)
