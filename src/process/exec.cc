@@ -16,7 +16,7 @@
 #include "process/launcher.h"
 #include "process/sync.h"
 #include "security/credentials.h"
-#include "security/seccomp_notify.h"
+#include "security/listener_handoff.h"
 
 namespace arca::process {
 

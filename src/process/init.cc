@@ -21,7 +21,7 @@ namespace arca::process {
 namespace {
 
 // With SCMP_ACT_NOTIFY the kernel hands us the listener fd; arca passes it on to the
-// agent (security/seccomp_notify.h) and our copy closes here, before execve.
+// agent (security/listener_handoff.h) and our copy closes here, before execve.
 Status load_filter(const security::SeccompProgram* program, const SyncChannel& channel) {
   if (program == nullptr) return {};
   int listener = -1;

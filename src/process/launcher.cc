@@ -19,7 +19,7 @@
 #include "process/init.h"
 #include "process/sync.h"
 #include "security/credentials.h"
-#include "security/seccomp_notify.h"
+#include "security/listener_handoff.h"
 #include "state/state.h"
 
 namespace arca::process {

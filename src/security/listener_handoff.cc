@@ -1,4 +1,4 @@
-#include "security/seccomp_notify.h"
+#include "security/listener_handoff.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>

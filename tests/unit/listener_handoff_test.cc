@@ -1,6 +1,6 @@
 // The hand-off of a seccomp listener fd: runc's ContainerProcessState and one sendmsg
 // carrying it with the fd, read back the way an agent reads it.
-#include "security/seccomp_notify.h"
+#include "security/listener_handoff.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

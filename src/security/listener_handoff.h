@@ -9,6 +9,8 @@
 // (runc 1.1 says "creating" too; "metadata" and "annotations" are left out when empty).
 // The hand-off happens as soon as the fd arrives: a notifying syscall of the init itself
 // would otherwise wait for an agent that never got the fd.
+// (Not in a seccomp_* file: those are the pure compiler, which the config fuzzer links
+// without any socket code.)
 #pragma once
 
 #include <sys/types.h>
