@@ -85,16 +85,6 @@ Status enter_cwd(const plan::Launch& launch, bool final_attempt) {
   return {};
 }
 
-// With SCMP_ACT_NOTIFY the listener fd goes to arca, which hands it to the agent.
-Status load_filter(const security::SeccompProgram* program, const SyncChannel& channel) {
-  if (program == nullptr) return {};
-  int listener = -1;
-  ARCA_TRY(security::load_seccomp(*program, &listener));
-  if (listener < 0) return {};
-  UniqueFd fd(listener);
-  return channel.send_fd({MsgType::kSeccompFd, 0, 0, {}}, fd.get());
-}
-
 // The checklist from the namespaces to the user switch. Ordering constraints:
 // - oom_score_adj through our own procfs, before the namespaces change;
 // - rlimits before dropping capabilities (raising a hard limit needs CAP_SYS_RESOURCE);
@@ -110,7 +100,7 @@ void prepare(const ExecChildOptions& o, const SyncChannel& channel, int pidfd) {
   check(channel, steps::apply_personality(launch));
   check(channel, enter_cwd(launch, false));
   check(channel, steps::set_no_new_privileges(launch));
-  if (!launch.no_new_privileges) check(channel, load_filter(o.seccomp, channel));
+  if (!launch.no_new_privileges) check(channel, steps::load_seccomp_filter(o.seccomp, channel));
   check(channel, security::switch_user_and_caps(launch, o.setgroups_allowed));
   check(channel, enter_cwd(launch, true));
   check(channel, steps::apply_umask(launch));
@@ -140,7 +130,7 @@ void run_exec_child(const ExecChildOptions& o) {
   std::vector<char*> argv = linux_sys::exec_array(launch.args);
   std::vector<char*> envp = linux_sys::exec_array(env);
   // With no_new_privs the filter goes on as late as an error can still be reported.
-  if (launch.no_new_privileges) check(channel, load_filter(o.seccomp, channel));
+  if (launch.no_new_privileges) check(channel, steps::load_seccomp_filter(o.seccomp, channel));
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   execve(exe->c_str(), argv.data(), envp.data());
   fail(channel, Error::os("exec " + quote(launch.args[0])));

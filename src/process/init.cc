@@ -20,17 +20,6 @@ namespace arca::process {
 
 namespace {
 
-// With SCMP_ACT_NOTIFY the kernel hands us the listener fd; arca passes it on to the
-// agent (security/listener_handoff.h) and our copy closes here, before execve.
-Status load_filter(const security::SeccompProgram* program, const SyncChannel& channel) {
-  if (program == nullptr) return {};
-  int listener = -1;
-  ARCA_TRY(security::load_seccomp(*program, &listener));
-  if (listener < 0) return {};
-  UniqueFd fd(listener);
-  return channel.send_fd({MsgType::kSeccompFd, 0, 0, {}}, fd.get());
-}
-
 using StepFn = Status (*)(const InitOptions&);
 struct Step {
   const char* name;  // for the error context when the step's own message is not enough
@@ -76,7 +65,8 @@ const Step kChecklist[] = {
     // capability drop (the drop and execve then run under it, as with runc).
     {"seccomp",
      [](const InitOptions& o) {
-       return o.launch->no_new_privileges ? Status() : load_filter(o.seccomp, *o.channel);
+       return o.launch->no_new_privileges ? Status()
+                                          : steps::load_seccomp_filter(o.seccomp, *o.channel);
      }},
     {"user",
      [](const InitOptions& o) {
@@ -172,7 +162,7 @@ void run_init(const InitOptions& options) {
   SyncChannel moved{UniqueFd(sync_fd)};
   // With no_new_privs the filter goes on as late as errors can still be reported: only
   // the sync messages, the exec fifo and execve run under it.
-  if (launch.no_new_privileges) check(moved, load_filter(options.seccomp, moved));
+  if (launch.no_new_privileges) check(moved, steps::load_seccomp_filter(options.seccomp, moved));
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   check(moved, moved.send({MsgType::kReady, 0, 0, {}}));
   bool start_now = wait_for_ack(moved);

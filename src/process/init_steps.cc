@@ -107,6 +107,15 @@ Status apply_sysctls(const plan::Launch& launch) {
   return {};
 }
 
+Status load_seccomp_filter(const security::SeccompProgram* program, const SyncChannel& channel) {
+  if (program == nullptr) return {};
+  int listener = -1;
+  ARCA_TRY(security::load_seccomp(*program, &listener));
+  if (listener < 0) return {};
+  UniqueFd fd(listener);
+  return channel.send_fd({MsgType::kSeccompFd, 0, 0, {}}, fd.get());
+}
+
 Status apply_rlimits(const plan::Launch& launch) {
   for (const auto& r : launch.rlimits) {
     rlimit lim{static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
