@@ -72,8 +72,7 @@ Status assign(std::string_view value, bool& out) {
   return {};
 }
 
-Option::Option(std::string names, std::string description, Setter set, bool takes_value,
-               bool many)
+Option::Option(std::string names, std::string description, Setter set, bool takes_value, bool many)
     : description_(std::move(description)),
       set_(std::move(set)),
       takes_value_(takes_value),
@@ -160,8 +159,10 @@ std::string Command::help() const {
   out += "\n" + description_ + "\n";
   auto row = [&out](std::string left, const std::string& right) {
     left = "  " + left;
-    if (left.size() < 28) left.resize(28, ' ');
-    else left += "  ";
+    if (left.size() < 28)
+      left.resize(28, ' ');
+    else
+      left += "  ";
     out += left + right + "\n";
   };
   if (!subcommands_.empty()) {

@@ -5,24 +5,11 @@
 
 #include "base/log.h"
 #include "linux/syscalls.h"
+#include "security/lsm.h"
 #include "spec/parse.h"
 #include "validate/validate.h"
 
 namespace arca::cli {
-
-namespace {
-
-Status refuse_unimplemented(const spec::Config& c) {
-  if (!c.process.apparmor_profile.empty()) {
-    return Error::invalid("config.json: /process/apparmorProfile: AppArmor is not supported yet");
-  }
-  if (!c.process.selinux_label.empty() || !c.linux.mount_label.empty()) {
-    return Error::invalid("config.json: SELinux labels are not supported yet");
-  }
-  return {};
-}
-
-}  // namespace
 
 Result<Bundle> load_bundle(const std::string& dir) {
   Bundle b;
@@ -37,7 +24,7 @@ Result<Bundle> load_bundle(const std::string& dir) {
   if (auto valid = validate::validate_config(b.config, b.dir); !valid) {
     return std::move(valid).error().context("config.json");
   }
-  ARCA_TRY(refuse_unimplemented(b.config));
+  ARCA_TRY(security::check_lsm_config(b.config));
   auto launch = plan::make_launch(b.config, b.dir);
   if (!launch) return std::move(launch).error().context("config.json");
   b.launch = std::move(launch).value();
@@ -45,11 +32,6 @@ Result<Bundle> load_bundle(const std::string& dir) {
     auto program = security::compile_seccomp(*b.config.linux.seccomp, b.launch.no_new_privileges);
     if (!program) return std::move(program).error().context("config.json");
     b.seccomp = std::move(program).value();
-    if (b.seccomp && b.seccomp->notify) {
-      // Sending the listener fd to listenerPath is the security work's next step.
-      return Error::invalid(
-          "config.json: /linux/seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported yet");
-    }
   }
   return b;
 }

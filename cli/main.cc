@@ -29,9 +29,11 @@ int run_main(int argc, char** argv) {
   args::Command app{"arca", "arca: an OCI container runtime (runc-compatible command line)"};
   app.set_version(std::string("arca version ") + ARCA_VERSION + "\nspec: 1.2.0");
   Globals g;
+  g.argv = argv;
   app.add_option("--root", g.root, "state directory for containers")->default_text(g.root);
   app.add_option("--log", g.log, "log file (default: stderr)");
-  app.add_option("--log-format", g.log_format, "log format: text or json")->default_text(g.log_format);
+  app.add_option("--log-format", g.log_format, "log format: text or json")
+      ->default_text(g.log_format);
   app.add_flag("--debug", g.debug, "log debug messages");
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver");
   app.add_option("--rootless", g.rootless, "ignored; accepted for runc compatibility");

@@ -9,6 +9,7 @@
 #include "foreground.h"
 #include "passthrough.h"
 #include "process/launcher.h"
+#include "security/exe_protection.h"
 #include "state/state.h"
 #include "verbs.h"
 
@@ -55,6 +56,8 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   bool detached = !run || o.detach;
   ARCA_TRY(
       console::check_terminal_use(bundle.launch.terminal, detached, !o.console_socket.empty()));
+  // Before anything is forked: every process from here on runs the protected binary.
+  ARCA_TRY(security::protect_binary(bundle.launch, g.argv));
   int preserve = o.preserve_fds;
   add_listen_fds(bundle.launch, preserve);
 

@@ -14,6 +14,8 @@
 #include "process/exec_config.h"
 #include "process/exec_plan.h"
 #include "process/launcher.h"
+#include "security/exe_protection.h"
+#include "security/lsm.h"
 #include "security/seccomp.h"
 #include "signals.h"
 #include "spec/parse.h"
@@ -82,21 +84,17 @@ Result<spec::Process> exec_process_spec(const spec::Config& config, const ExecOp
   return process;
 }
 
-// What the AppArmor and SELinux work has not brought yet is refused, as create
-// refuses it, rather than ignored.
-Status refuse_unimplemented(const spec::Process& p) {
-  if (!p.apparmor_profile.empty())
-    return Error::invalid("--apparmor: AppArmor is not supported yet");
-  if (!p.selinux_label.empty()) {
-    return Error::invalid("--process-label: SELinux labels are not supported yet");
-  }
-  return {};
+// The container's user namespace decides whether its processes could write the arca binary.
+Status protect_binary(const spec::Config& config, char** argv) {
+  plan::Launch namespaces;
+  ARCA_TRY(plan::plan_namespaces(config, &namespaces));
+  return security::protect_binary(namespaces, argv);
 }
 
 Result<plan::Launch> exec_launch(const spec::Config& config, const ExecOptions& o) {
   ARCA_ASSIGN(spec::Process process, exec_process_spec(config, o));
-  ARCA_TRY(refuse_unimplemented(process));
   ARCA_TRY(console::check_terminal_use(process.terminal, o.detach, !o.console_socket.empty()));
+  ARCA_TRY(security::check_process_labels(process));
   bool from_file = !o.process_file.empty();
   auto launch = process::make_exec_launch(config, process, from_file);
   if (!launch) {
@@ -127,6 +125,8 @@ Result<int> exec(const Globals& g, ExecOptions& o) {
   if (!pidfd) return Error::invalid("cannot exec in a stopped container");
   ARCA_ASSIGN(spec::Config config, container_config(c));
   ARCA_ASSIGN(plan::Launch launch, exec_launch(config, o));
+  // The process is visible in the container while it is still arca (CVE-2019-5736).
+  ARCA_TRY(protect_binary(config, g.argv));
   std::optional<security::SeccompProgram> seccomp;
   if (config.linux.seccomp) {
     auto program = security::compile_seccomp(*config.linux.seccomp, launch.no_new_privileges);
@@ -138,6 +138,7 @@ Result<int> exec(const Globals& g, ExecOptions& o) {
   request.init_pidfd = pidfd->get();
   request.launch = &launch;
   request.seccomp = seccomp ? &*seccomp : nullptr;
+  request.state = state::oci_state(c.record, state::Status::running);
   auto cgroup = c.record.extra.find("cgroup");
   request.cgroup = cgroup != c.record.extra.end() ? &*cgroup : nullptr;
   request.preserve_fds = o.preserve_fds;
@@ -188,8 +189,8 @@ void add_exec(args::Command& app, Globals& g, Action& action) {
   sub->add_option("-c,--cap", o.flags.caps, "a capability to add (repeatable)");
   sub->add_flag("--no-new-privs", o.flags.no_new_privs, "set no_new_privs");
   sub->add_option("--preserve-fds", o.preserve_fds, "pass this many fds beyond stdio");
-  sub->add_option("--apparmor", o.flags.apparmor, "AppArmor profile (not supported yet)");
-  sub->add_option("--process-label", o.flags.process_label, "SELinux label (not supported yet)");
+  sub->add_option("--apparmor", o.flags.apparmor, "AppArmor profile");
+  sub->add_option("--process-label", o.flags.process_label, "SELinux label");
   sub->add_flag("--ignore-paused", o.ignore_paused, "exec even into a paused container");
   sub->add_flag("-t,--tty", o.flags.tty, "allocate a pseudo-terminal");
   sub->add_option("--console-socket", o.console_socket, "unix socket for the pty master");

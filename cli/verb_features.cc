@@ -9,15 +9,6 @@ namespace arca::cli {
 
 namespace {
 
-// SCMP_ACT_NOTIFY compiles but is refused until the listener fd is sent (cli/bundle.cc).
-std::vector<std::string> supported_actions() {
-  std::vector<std::string> out;
-  for (auto& a : security::seccomp_action_names()) {
-    if (a != "SCMP_ACT_NOTIFY") out.push_back(a);
-  }
-  return out;
-}
-
 nlohmann::json features() {
   nlohmann::json caps = nlohmann::json::array();
   for (const auto& name : plan::capability_names()) caps.push_back(name);
@@ -39,13 +30,14 @@ nlohmann::json features() {
              {"rdma", false}}},
            {"seccomp",
             {{"enabled", true},
-             {"actions", supported_actions()},
+             {"actions", security::seccomp_action_names()},
              {"operators", security::seccomp_operator_names()},
              {"archs", security::seccomp_arch_names()},
              {"knownFlags", security::seccomp_flag_names()},
              {"supportedFlags", security::seccomp_flag_names()}}},
-           {"apparmor", {{"enabled", false}}},
-           {"selinux", {{"enabled", false}}},
+           // As runc: arca can apply both; whether the host runs them is another matter.
+           {"apparmor", {{"enabled", true}}},
+           {"selinux", {{"enabled", true}}},
            {"intelRdt", {{"enabled", false}}},
            {"mountExtensions", {{"idmap", {{"enabled", false}}}}},
        }},

@@ -100,7 +100,8 @@ void add_state_and_list(args::Command& app, Globals& g, Action& action) {
   static ListOptions list_options;
   auto* l = app.add_subcommand("list", "list containers");
   l->alias("ls");
-  l->add_option("-f,--format", list_options.format, "table or json")->default_text(list_options.format);
+  l->add_option("-f,--format", list_options.format, "table or json")
+      ->default_text(list_options.format);
   l->add_flag("-q,--quiet", list_options.quiet, "print only ids");
   l->callback([&] {
     action = [&]() -> Result<int> {

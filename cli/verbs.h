@@ -16,6 +16,7 @@ struct Globals {
   bool debug = false;
   bool systemd_cgroup = false;
   std::string rootless = "auto";
+  char** argv = nullptr;  // main's, for re-executing arca (security/exe_protection.h)
 };
 
 // What main runs after parsing: the selected verb, returning the user's exit status.

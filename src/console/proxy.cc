@@ -5,7 +5,10 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <cstdint>
 
 #include "base/unique_fd.h"
 #include "console/pty.h"
@@ -23,8 +26,10 @@ constexpr size_t kChunk = 16384;
 struct Relay {
   int master = -1;
   bool stdin_open = true;
-  bool eof_pending = false;  // stdin ended; the EOF character is not sent yet
+  bool eof_pending = false;  // stdin ended and the process still runs: EOF to deliver
   bool eof_checked = false;  // the container had read everything at the last look
+  int eof_sent = 0;          // EOF characters sent so far
+  int64_t eof_sent_ms = 0;   // when the last one went (CLOCK_MONOTONIC)
   bool master_open = true;
   bool stdout_open = true;
   std::string to_master;
@@ -90,8 +95,17 @@ int unread_input(int master) {
 // The EOF goes only after the container has read the input before it: in the line
 // discipline of a canonical-mode pty it would otherwise turn into an empty line that a
 // program switching to raw mode (a shell's line editor) never sees as end-of-file.
+int64_t now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+constexpr int kEofResendMs = 200;
+
 void send_eof_when_read(Relay& r) {
   if (!r.eof_pending || !r.to_master.empty()) return;
+  if (r.eof_sent > 0 && now_ms() - r.eof_sent_ms < kEofResendMs) return;
   if (!r.master_open) {
     r.eof_pending = false;
     return;
@@ -108,9 +122,21 @@ void send_eof_when_read(Relay& r) {
     r.eof_checked = true;
     return;
   }
+  // Sent again while the process lives and has read everything: an EOF that reached the
+  // line discipline in canonical mode, just before the program switched to raw mode (a
+  // shell about to show its prompt), arrives as a NUL byte that its line editor drops.
   termios mode;
   r.to_master += eof_char(tcgetattr(r.master, &mode) == 0 ? mode : termios{});
-  r.eof_pending = false;
+  ++r.eof_sent;
+  r.eof_sent_ms = now_ms();
+  r.eof_checked = false;
+}
+
+// How long poll may sleep: while an EOF waits for the container to read its input, look
+// again every 20 ms; once sent, check every 100 ms whether to send it again.
+int poll_timeout(const Relay& r) {
+  if (!r.eof_pending) return -1;
+  return r.eof_sent == 0 ? 20 : kEofResendMs / 2;
 }
 
 void flush_input(Relay& r) {
@@ -192,8 +218,7 @@ Result<int> proxy_until_exit(int master, pid_t pid, const sigset_t& forwarded) {
     pollfd fds[3] = {{sigfd.get(), POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
     if (r.master_open) fds[1] = {master, master_events, 0};
     if (r.stdin_open && r.to_master.empty()) fds[2] = {STDIN_FILENO, POLLIN, 0};
-    // While an EOF waits for the container to read its input, look again every 20 ms.
-    if (poll(fds, 3, r.eof_pending ? 20 : -1) < 0 && errno != EINTR) return Error::os("poll");
+    if (poll(fds, 3, poll_timeout(r)) < 0 && errno != EINTR) return Error::os("poll");
     if (fds[0].revents) handle_signals(sigfd.get(), master, pid);
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) pump_output(r);
     if (fds[1].revents & POLLOUT) flush_input(r);

@@ -63,6 +63,17 @@ Result<MountStep> make_step(const spec::Mount& mount, size_t index, const std::s
   return step;
 }
 
+// runc labels every new filesystem with mountLabel except proc, sysfs and cgroup2 (for a
+// v1 "cgroup" mount, the tmpfs holding the hierarchies); binds keep the labels of what
+// they show.
+bool takes_mount_label(const MountStep& step) {
+  if (step.bind) return false;
+  for (const char* fstype : {"proc", "sysfs", "cgroup2"}) {
+    if (step.fstype == fstype) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string clean_path(const std::string& path) {
@@ -94,8 +105,10 @@ Status plan_filesystem(const spec::Config& config, const std::string& bundle, La
   }
 
   launch->mounts.clear();
+  launch->mount_label = config.linux.mount_label;
   for (size_t i = 0; i < config.mounts.size(); ++i) {
     ARCA_ASSIGN(MountStep step, make_step(config.mounts[i], i, bundle));
+    if (takes_mount_label(step)) step.label = config.linux.mount_label;
     launch->mounts.push_back(std::move(step));
   }
   launch->dev_is_tmpfs =

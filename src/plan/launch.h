@@ -33,10 +33,13 @@ struct MountStep {
   unsigned long flags = 0;                 // MS_* for mount(2), without propagation flags
   unsigned long clear_flags = 0;           // MS_* explicitly cleared ("rw", "suid", ...)
   std::vector<unsigned long> propagation;  // MS_SHARED/MS_PRIVATE/... [|MS_REC], in order
-  std::string data;                        // fs-specific options ("mode=755,size=65536k")
-  bool bind = false;                       // MS_BIND (rbind: also MS_REC in flags)
-  bool recursive_readonly = false;         // "rro": mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY)
-  bool tmpcopyup = false;  // copy the rootfs contents of destination into the new tmpfs
+  std::string data;         // fs-specific options ("mode=755,size=65536k")
+  bool bind = false;        // MS_BIND (rbind: also MS_REC in flags)
+  bool recursive_readonly = false;  // "rro": mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY)
+  bool tmpcopyup = false;   // copy the rootfs contents of destination into the new tmpfs
+  // linux.mountLabel, given to the filesystem as its SELinux context= option; empty for
+  // binds, proc, sysfs and cgroup2 (as runc: they are never labelled that way).
+  std::string label;
   // Binds and ro/nosuid/... on binds need a second remount pass (the kernel ignores
   // them on the initial MS_BIND).
   bool needs_remount() const;
@@ -95,6 +98,7 @@ struct Launch {
   std::vector<DeviceNode> devices;  // default devices (when dev_is_tmpfs) + linux.devices
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
+  std::string mount_label;  // linux.mountLabel (also for the tmpfs of masked directories)
 
   // Identity of the container.
   std::optional<std::string> hostname;
@@ -109,7 +113,9 @@ struct Launch {
   gid_t gid = 0;
   std::vector<gid_t> additional_gids;
   std::optional<mode_t> umask;
-  std::optional<CapSets> caps;  // unset: keep what the process has (runc keeps none)
+  // Always set by make_launch (all empty without a capabilities section, as runc);
+  // unset only in hand-made plans, where the process keeps what it has.
+  std::optional<CapSets> caps;
   std::vector<Rlimit> rlimits;
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;
@@ -118,6 +124,10 @@ struct Launch {
   bool terminal = false;
   uint16_t console_rows = 0;  // process.consoleSize; 0 x 0 leaves the kernel's default
   uint16_t console_cols = 0;
+  // LSM labels for the container process, written to /proc/thread-self/attr/... before
+  // execve (security/lsm.h).
+  std::string apparmor_profile;
+  std::string selinux_label;
 };
 
 // Turns a parsed config into a launch plan. `bundle` is the absolute bundle directory

@@ -92,12 +92,17 @@ Status plan_process(const spec::Config& config, Launch* launch) {
     }
     launch->umask = static_cast<mode_t>(*process.user.umask);
   }
-  launch->caps.reset();
+  // No capabilities section means no capabilities, as runc does: keeping the runtime's
+  // own sets (and the caller's inheritable and ambient ones) would give a config that
+  // leaves the section out a fully privileged container (CVE-2022-29162 class).
+  launch->caps = CapSets{};
   if (process.capabilities) {
     ARCA_ASSIGN(launch->caps, cap_sets(*process.capabilities));
   }
   ARCA_ASSIGN(launch->rlimits, rlimits(process.rlimits));
   launch->no_new_privileges = process.no_new_privileges;
+  launch->apparmor_profile = process.apparmor_profile;
+  launch->selinux_label = process.selinux_label;
   launch->oom_score_adj.reset();
   if (process.oom_score_adj) {
     const int32_t adj = *process.oom_score_adj;

@@ -17,6 +17,7 @@
 #include "process/launcher.h"
 #include "process/sync.h"
 #include "security/credentials.h"
+#include "security/listener_handoff.h"
 
 namespace arca::process {
 
@@ -93,9 +94,12 @@ bool setgroups_allowed(pid_t init, int join_flags) {
   return !text || text->rfind("deny", 0) != 0;
 }
 
-// The rest of the conversation: kTerminal first when the process has one, then kError, or
-// end-of-file once execve closed the child's end.
-Status await_exec(const SyncChannel& channel, bool terminal, console::MasterRoute& route) {
+// The rest of the conversation: kError, or end-of-file once execve closed the child's end;
+// before that the pty master (-t), and the seccomp listener fd, which goes to the agent
+// at once.
+Status await_exec(const SyncChannel& channel, const ExecRequest& request, pid_t child,
+                  console::MasterRoute& route) {
+  bool terminal = request.launch->terminal;
   for (;;) {
     UniqueFd fd;
     auto msg = channel.receive(&fd);
@@ -107,11 +111,19 @@ Status await_exec(const SyncChannel& channel, bool terminal, console::MasterRout
     if (msg->type == MsgType::kError) {
       return Error(msg->err, msg->text).context("container process");
     }
-    if (msg->type != MsgType::kTerminal || !terminal) {
+    if (msg->type == MsgType::kTerminal && terminal) {
+      ARCA_TRY(route.take(std::move(fd)));
+      terminal = false;
+      continue;
+    }
+    if (msg->type != MsgType::kSeccompFd || !fd.valid() || request.seccomp == nullptr) {
       return Error::invalid(std::string("sync: unexpected ") + to_string(msg->type));
     }
-    ARCA_TRY(route.take(std::move(fd)));
-    terminal = false;
+    const auto& seccomp = *request.seccomp;
+    ARCA_TRY(security::send_to_listener(
+        seccomp.listener_path,
+        security::container_process_state(request.state, child, seccomp.listener_metadata),
+        fd.get()));
   }
 }
 
@@ -185,7 +197,7 @@ Result<ExecStarted> exec_process(const ExecRequest& request) {
   ChildGuard guard{*child};
   child_end.handle().reset();
   placement = {};  // the child has its copies
-  ARCA_TRY(await_exec(parent_end, request.launch->terminal, terminal));
+  ARCA_TRY(await_exec(parent_end, request, *child, terminal));
   guard.dismissed = true;
   return ExecStarted{*child, std::move(terminal.master)};
 }

@@ -46,11 +46,12 @@ struct ExecRequest {
   int init_pidfd = -1;                   // checked against the recorded start time by the caller
   const plan::Launch* launch = nullptr;  // the process: args, env, user, caps, rlimits, cwd
   const security::SeccompProgram* seccomp = nullptr;  // the container's, compiled
-  const nlohmann::json* cgroup = nullptr;             // state.json's recorded cgroups; null: none
-  int preserve_fds = 0;          // fds 3 .. 3+preserve_fds-1 pass into the process
-  bool listen_pid_self = false;  // LISTEN_FDS passed: LISTEN_PID is the process's pid
-  std::string console_socket;    // with launch->terminal: where the pty master goes
-  sigset_t original_mask;        // the caller's mask before it blocked signals for forwarding
+  nlohmann::json state;  // the container's OCI state, for a seccomp agent (SCMP_ACT_NOTIFY)
+  const nlohmann::json* cgroup = nullptr;  // state.json's recorded cgroups; null: none
+  int preserve_fds = 0;                    // fds 3 .. 3+preserve_fds-1 pass into the process
+  bool listen_pid_self = false;            // LISTEN_FDS passed: LISTEN_PID is the process's pid
+  std::string console_socket;              // with launch->terminal: where the pty master goes
+  sigset_t original_mask;  // the caller's mask before it blocked signals for forwarding
 };
 
 struct ExecStarted {

@@ -18,6 +18,7 @@
 #include "process/init.h"
 #include "process/init_steps.h"
 #include "security/credentials.h"
+#include "security/lsm.h"
 
 namespace arca::process {
 
@@ -84,10 +85,6 @@ Status enter_cwd(const plan::Launch& launch, bool final_attempt) {
   return {};
 }
 
-Status load_filter(const security::SeccompProgram* program) {
-  return program == nullptr ? Status() : security::load_seccomp(*program, nullptr);
-}
-
 // The checklist from the namespaces to the user switch. Ordering constraints:
 // - oom_score_adj through our own procfs, before the namespaces change;
 // - rlimits before dropping capabilities (raising a hard limit needs CAP_SYS_RESOURCE);
@@ -99,11 +96,13 @@ void prepare(const ExecChildOptions& o, const SyncChannel& channel, int pidfd) {
   close(pidfd);
   // -t: the slave becomes stdio and controlling terminal; no /dev/console (the init's).
   check(channel, steps::setup_terminal(launch, channel, false));
+  // Through the container's procfs, now ours (security/lsm.h).
+  check(channel, security::set_exec_labels(launch));
   check(channel, steps::apply_rlimits(launch));
   check(channel, steps::apply_personality(launch));
   check(channel, enter_cwd(launch, false));
   check(channel, steps::set_no_new_privileges(launch));
-  if (!launch.no_new_privileges) check(channel, load_filter(o.seccomp));
+  if (!launch.no_new_privileges) check(channel, steps::load_seccomp_filter(o.seccomp, channel));
   check(channel, security::switch_user_and_caps(launch, o.setgroups_allowed));
   check(channel, enter_cwd(launch, true));
   check(channel, steps::apply_umask(launch));
@@ -133,7 +132,7 @@ void run_exec_child(const ExecChildOptions& o) {
   std::vector<char*> argv = linux_sys::exec_array(launch.args);
   std::vector<char*> envp = linux_sys::exec_array(env);
   // With no_new_privs the filter goes on as late as an error can still be reported.
-  if (launch.no_new_privileges) check(channel, load_filter(o.seccomp));
+  if (launch.no_new_privileges) check(channel, steps::load_seccomp_filter(o.seccomp, channel));
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   execve(exe->c_str(), argv.data(), envp.data());
   Error error = Error::os("exec " + quote(launch.args[0]));

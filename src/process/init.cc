@@ -14,15 +14,11 @@
 #include "process/init_steps.h"
 #include "rootfs/rootfs.h"
 #include "security/credentials.h"
+#include "security/lsm.h"
 
 namespace arca::process {
 
 namespace {
-
-Status load_filter(const security::SeccompProgram* program) {
-  if (program == nullptr) return {};
-  return security::load_seccomp(*program, nullptr);
-}
 
 using StepFn = Status (*)(const InitOptions&);
 struct Step {
@@ -57,8 +53,9 @@ const Step kChecklist[] = {
     // finish_root (a read-only root would refuse the /dev/console mount point).
     {"terminal",
      [](const InitOptions& o) { return steps::setup_terminal(*o.launch, *o.channel, true); }},
-    // Sysctls go through the container's procfs before readonlyPaths make /proc/sys
-    // read-only.
+    // LSM exec labels and sysctls go through the container's procfs before readonlyPaths
+    // make /proc/sys read-only and masks add mounts under /proc.
+    {"lsm", [](const InitOptions& o) { return security::set_exec_labels(*o.launch); }},
     {"sysctl", [](const InitOptions& o) { return steps::apply_sysctls(*o.launch); }},
     {"rootfs", [](const InitOptions& o) { return rootfs::finish_root(*o.launch); }},
     {"identity", [](const InitOptions& o) { return steps::set_identity(*o.launch); }},
@@ -72,7 +69,8 @@ const Step kChecklist[] = {
     // capability drop (the drop and execve then run under it, as with runc).
     {"seccomp",
      [](const InitOptions& o) {
-       return o.launch->no_new_privileges ? Status() : load_filter(o.seccomp);
+       return o.launch->no_new_privileges ? Status()
+                                          : steps::load_seccomp_filter(o.seccomp, *o.channel);
      }},
     {"user",
      [](const InitOptions& o) {
@@ -171,7 +169,7 @@ void run_init(const InitOptions& options) {
   SyncChannel moved{UniqueFd(sync_fd)};
   // With no_new_privs the filter goes on as late as errors can still be reported: only
   // the sync messages, the exec fifo and execve run under it.
-  if (launch.no_new_privileges) check(moved, load_filter(options.seccomp));
+  if (launch.no_new_privileges) check(moved, steps::load_seccomp_filter(options.seccomp, moved));
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   check(moved, moved.send({MsgType::kReady, 0, 0, {}}));
   bool start_now = wait_for_ack(moved);

@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/keyctl.h>
-#include <linux/magic.h>
-#include <linux/openat2.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -14,7 +12,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,6 +19,8 @@
 
 #include "console/pty.h"
 #include "linux/syscalls.h"
+#include "security/confinement.h"
+#include "security/procfs.h"
 
 namespace arca::process::steps {
 
@@ -97,27 +96,25 @@ Status bring_up_loopback(const plan::Launch& launch) {
 
 Status apply_sysctls(const plan::Launch& launch) {
   if (launch.sysctls.empty()) return {};
-  // CVE-2019-16884 class: a rootfs could put something that is not procfs at /proc and
-  // redirect these writes; write only through a verified procfs, never via a symlink.
-  UniqueFd proc(open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  struct statfs fs;
-  if (!proc.valid() || fstatfs(proc.get(), &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) {
-    return Error::invalid("sysctl: /proc in the container is not a procfs mount");
-  }
+  // Only through a verified procfs, never via a symlink or an overmount (security/procfs.h).
+  auto proc = security::open_procfs_root();
+  if (!proc) return std::move(proc).error().context("sysctl");
   for (const auto& s : launch.sysctls) {
-    open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = O_WRONLY | O_CLOEXEC;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    std::string rel = s.path.substr(strlen("/proc/"));
-    long fd = syscall(SYS_openat2, proc.get(), rel.c_str(), &how, sizeof how);
-    if (fd < 0) return Error::os("sysctl " + quote(s.key));
-    UniqueFd file(static_cast<int>(fd));
-    if (write(file.get(), s.value.data(), s.value.size()) < 0) {
-      return Error::os("sysctl " + quote(s.key) + " = " + quote(s.value));
+    auto written = security::write_proc_file(proc->get(), s.path.substr(strlen("/proc/")), s.value);
+    if (!written) {
+      return std::move(written).error().context("sysctl " + quote(s.key) + " = " + quote(s.value));
     }
   }
   return {};
+}
+
+Status load_seccomp_filter(const security::SeccompProgram* program, const SyncChannel& channel) {
+  if (program == nullptr) return {};
+  int listener = -1;
+  ARCA_TRY(security::load_seccomp(*program, &listener));
+  if (listener < 0) return {};
+  UniqueFd fd(listener);
+  return channel.send({MsgType::kSeccompFd, 0, 0, {}}, fd.get());
 }
 
 Status apply_rlimits(const plan::Launch& launch) {
@@ -144,27 +141,16 @@ Status set_no_new_privileges(const plan::Launch& launch) {
   return {};
 }
 
-namespace {
-// mkdir -p inside the container (called after pivot_root, so "/" is its root).
-void make_dirs(const std::string& path) {
-  for (size_t i = 1; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
-  }
-}
-}  // namespace
-
 Status change_dir(const plan::Launch& launch, bool final_attempt) {
   if (launch.cwd.empty()) return {};
-  if (chdir(launch.cwd.c_str()) == 0) return {};
-  // runc creates a missing cwd; images rely on it (WORKDIR of a path not in the image).
-  if (errno == ENOENT && !final_attempt) {
-    make_dirs(launch.cwd);
-    if (chdir(launch.cwd.c_str()) == 0) return {};
-  }
+  // A missing cwd is created (inside the root only), as runc does: images rely on it.
+  auto entered = security::enter_directory(launch.cwd, !final_attempt);
+  if (entered) return {};
   // Some directories are reachable only by the configured user (root squashing on
   // network filesystems): try again after the switch.
-  if (!final_attempt && (errno == EACCES || errno == EPERM)) return {};
-  return Error::os("chdir to cwd " + quote(launch.cwd));
+  int err = entered.error().code();
+  if (!final_attempt && (err == EACCES || err == EPERM)) return {};
+  return std::move(entered).error().context("chdir to cwd " + quote(launch.cwd));
 }
 
 Status apply_umask(const plan::Launch& launch) {

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "plan/launch.h"
 #include "process/sync.h"
+#include "security/seccomp.h"
 
 namespace arca::process::steps {
 
@@ -27,6 +28,10 @@ Status apply_sysctls(const plan::Launch& launch);
 Status apply_rlimits(const plan::Launch& launch);
 Status apply_personality(const plan::Launch& launch);
 Status set_no_new_privileges(const plan::Launch& launch);
+// Installs the filter (none: nothing). With SCMP_ACT_NOTIFY the kernel hands over the
+// listener fd; it goes to arca over `channel` (kSeccompFd), which passes it on to the
+// agent (security/listener_handoff.h), and our copy is closed before execve.
+Status load_seccomp_filter(const security::SeccompProgram* program, const SyncChannel& channel);
 // chdir to cwd; before the user switch a permission error is tolerated (retried after).
 Status change_dir(const plan::Launch& launch, bool final_attempt);
 Status apply_umask(const plan::Launch& launch);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -19,6 +20,7 @@
 #include "process/init.h"
 #include "process/sync.h"
 #include "security/credentials.h"
+#include "security/listener_handoff.h"
 #include "state/state.h"
 
 namespace arca::process {
@@ -86,9 +88,13 @@ Status write_pid_file(const std::string& path, pid_t pid) {
   run_init(options);
 }
 
+// SCMP_ACT_NOTIFY: the listener fd goes to the agent as soon as it arrives.
+using ListenerHandoff = std::function<Status(pid_t init, int fd)>;
+
 // The sync conversation up to kReady. Returns the init's pid.
 Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, pid_t child,
-                       bool intermediate, const InitHooks* hooks, console::MasterRoute& terminal) {
+                       bool intermediate, const InitHooks* hooks, console::MasterRoute& terminal,
+                       const ListenerHandoff& handoff) {
   ParentProtocol protocol(launch.new_user_ns, intermediate, hooks != nullptr, launch.terminal);
   pid_t init = intermediate ? 0 : child;
   while (!protocol.ready()) {
@@ -117,6 +123,10 @@ Result<pid_t> converse(const SyncChannel& channel, const plan::Launch& launch, p
         break;
       case MsgType::kTerminal:
         ARCA_TRY(terminal.take(std::move(fd)));
+        break;
+      case MsgType::kSeccompFd:
+        if (!fd.valid()) return Error::invalid("sync: seccomp-fd without an fd");
+        ARCA_TRY(handoff(init, fd.get()));
         break;
       default:
         break;
@@ -257,8 +267,16 @@ Result<Created> create_container(const CreateRequest& request) {
   // The init's alone: `start` sees ECONNREFUSED once it is gone.
   start_listener.reset();
 
+  auto handoff = [&](pid_t pid, int fd) -> Status {
+    if (request.seccomp == nullptr) return Error::invalid("sync: seccomp-fd without a filter");
+    state::Record now = record;
+    now.pid = pid;
+    auto process_state = security::container_process_state(
+        state::oci_state(now, state::Status::creating), pid, request.seccomp->listener_metadata);
+    return security::send_to_listener(request.seccomp->listener_path, process_state, fd);
+  };
   auto init = converse(parent_end, launch, child, intermediate, with_hooks ? &init_hooks : nullptr,
-                       terminal);
+                       terminal, handoff);
   if (!init) return std::move(init).error();
   cleanup.init = *init;
   if (intermediate) cleanup.child = 0;

@@ -39,6 +39,8 @@ const char* to_string(MsgType type) {
       return "started";
     case MsgType::kTerminal:
       return "terminal";
+    case MsgType::kSeccompFd:
+      return "seccomp-fd";
   }
   return "unknown";
 }
@@ -55,7 +57,7 @@ Result<Message> decode(const char* data, size_t size) {
   Header h;
   memcpy(&h, data, sizeof h);
   // 7 (kCgroupReady) is retired.
-  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kTerminal) || h.type == 7) {
+  if (h.type < 1 || h.type > static_cast<uint32_t>(MsgType::kSeccompFd) || h.type == 7) {
     return Error::invalid("sync: unknown message type " + std::to_string(h.type));
   }
   Message m;
@@ -136,6 +138,11 @@ Status ParentProtocol::expect(MsgType received) {
     case MsgType::kStarted:
       return unexpected("before ready");
     case MsgType::kError:
+      return {};
+    case MsgType::kSeccompFd:
+      if (want_maps_ || want_pid_) return unexpected("before the namespaces were set up");
+      if (seccomp_fd_) return unexpected("twice");
+      seccomp_fd_ = true;
       return {};
     case MsgType::kMapsDone:
     case MsgType::kAck:

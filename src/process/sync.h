@@ -26,6 +26,8 @@
 //   master -> --console-socket (then closed),
 //   or kept for the foreground relay                the rest of the checklist
 //                                                   (hostname, rlimits, user, caps, fds)
+//            <---------------------------- kSeccompFd + fd  (SCMP_ACT_NOTIFY only)
+//   send the fd and the container state to linux.seccomp.listenerPath
 //            <---------------------------- kReady           or kError {step, errno, text}
 //   oom_score_adj, state.json = created, pid file
 //   kAck {start now?} ---------------------------->
@@ -72,6 +74,7 @@ enum class MsgType : uint32_t {
   kHooksDone = 9,     // parent -> child: they passed; value is the init's host pid
   kStarted = 10,      // child -> parent or `start`: startContainer hooks passed, exec next
   kTerminal = 11,     // child -> parent, with the pty master attached (SCM_RIGHTS)
+  kSeccompFd = 12,    // child -> parent, with the seccomp listener fd attached
 };
 
 struct Message {
@@ -126,6 +129,7 @@ class ParentProtocol {
   bool want_pid_;
   bool want_hooks_;
   bool want_terminal_;
+  bool seccomp_fd_ = false;
   bool ready_ = false;
 };
 

@@ -18,6 +18,7 @@
 #include "base/text.h"
 #include "linux/syscalls.h"
 #include "rootfs/internal.h"
+#include "security/lsm.h"
 
 namespace arca::rootfs {
 namespace {
@@ -62,8 +63,9 @@ Status bind_hierarchy(const plan::MountStep& step, const std::string& source, in
 
 Status mount_v1(const plan::MountStep& step, int target) {
   // The tmpfs is made read-only only after the hierarchies are in place under it.
-  ARCA_ASSIGN(UniqueFd tmpfs, new_fs_mount("tmpfs", "tmpfs", "mode=755",
-                                           step.flags & ~static_cast<unsigned long>(MS_RDONLY)));
+  ARCA_ASSIGN(UniqueFd tmpfs,
+              new_fs_mount("tmpfs", "tmpfs", security::with_mount_label("mode=755", step.label),
+                           step.flags & ~static_cast<unsigned long>(MS_RDONLY)));
   ARCA_TRY(attach(tmpfs.get(), target));
   auto own = own_cgroups();
   DIR* dir = opendir(kCgroupRoot);

@@ -10,6 +10,8 @@
 #include "rootfs/internal.h"
 #include "rootfs/resolve.h"
 #include "rootfs/rootfs.h"
+#include "security/confinement.h"
+#include "security/lsm.h"
 
 namespace arca::rootfs {
 namespace {
@@ -23,7 +25,7 @@ Result<UniqueFd> open_existing(int root, const std::string& path) {
   return fd;
 }
 
-Status mask(int root, const std::string& path) {
+Status mask(int root, const std::string& path, const std::string& label) {
   ARCA_ASSIGN(UniqueFd target, open_existing(root, path));
   if (!target.valid()) return {};
   struct stat st = {};
@@ -31,10 +33,14 @@ Status mask(int root, const std::string& path) {
   UniqueFd mnt;
   if (S_ISDIR(st.st_mode)) {
     // An empty read-only tmpfs hides the directory's contents.
-    ARCA_ASSIGN(mnt, new_fs_mount("tmpfs", "tmpfs", "", MS_RDONLY));
+    ARCA_ASSIGN(mnt,
+                new_fs_mount("tmpfs", "tmpfs", security::with_mount_label("", label), MS_RDONLY));
   } else {
-    // Reads give EOF, writes vanish; /dev/null was created by create_devices.
-    ARCA_ASSIGN(mnt, clone_tree(root, "/dev/null", false));
+    // Reads give EOF, writes vanish; /dev/null was created by create_devices, or came
+    // with the rootfs, so it is checked to be the null device before it is bound.
+    ARCA_ASSIGN(UniqueFd null, open_in_root(root, "/dev/null", O_PATH));
+    ARCA_TRY(security::check_is_dev_null(null.get()));
+    ARCA_ASSIGN(mnt, clone_tree(null.get(), "", false));
   }
   return attach(mnt.get(), target.get());
 }
@@ -64,7 +70,7 @@ Status finish_root(const plan::Launch& launch) {
     if (!st) return std::move(st).error().context("make " + quote(path) + " read-only");
   }
   for (const std::string& path : launch.masked_paths) {
-    auto st = mask(root.get(), path);
+    auto st = mask(root.get(), path, launch.mount_label);
     if (!st) return std::move(st).error().context("mask " + quote(path));
   }
   if (launch.rootfs_propagation != 0 &&

@@ -58,10 +58,15 @@ Error fs_error(int fsfd, const std::string& what) {
 
 Status fs_set(int fsfd, const std::string& option) {
   size_t eq = option.find('=');
-  int rc = eq == std::string::npos
-               ? fsconfig(fsfd, FSCONFIG_SET_FLAG, option.c_str(), nullptr, 0)
-               : fsconfig(fsfd, FSCONFIG_SET_STRING, option.substr(0, eq).c_str(),
-                          option.substr(eq + 1).c_str(), 0);
+  std::string value = eq == std::string::npos ? "" : option.substr(eq + 1);
+  // mount(2) data quotes values with commas (context="s0:c1,c2"); fsconfig takes the
+  // value as it is, without the quotes.
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    value = value.substr(1, value.size() - 2);
+  }
+  int rc = eq == std::string::npos ? fsconfig(fsfd, FSCONFIG_SET_FLAG, option.c_str(), nullptr, 0)
+                                   : fsconfig(fsfd, FSCONFIG_SET_STRING,
+                                              option.substr(0, eq).c_str(), value.c_str(), 0);
   if (rc < 0) return fs_error(fsfd, "fsconfig " + quote(option));
   return {};
 }

@@ -9,6 +9,7 @@
 #include "rootfs/internal.h"
 #include "rootfs/resolve.h"
 #include "rootfs/rootfs.h"
+#include "security/lsm.h"
 
 namespace arca::rootfs {
 namespace {
@@ -88,7 +89,12 @@ Result<UniqueFd> bind_mount(const plan::MountStep& step) {
 }
 
 Result<UniqueFd> fs_mount(const plan::MountStep& step, const plan::Launch& launch) {
-  auto mnt = new_fs_mount(step.fstype, step.source, step.data, step.flags);
+  auto mnt = new_fs_mount(step.fstype, step.source,
+                          security::with_mount_label(step.data, step.label), step.flags);
+  // As runc: older kernels cannot label an mqueue, which then goes without.
+  if (!mnt.ok() && !step.label.empty() && step.fstype == "mqueue") {
+    mnt = new_fs_mount(step.fstype, step.source, step.data, step.flags);
+  }
   // In a user namespace without its own network (ipc) namespace the kernel will not
   // give us a sysfs (mqueue); the host's, bound read-only as configured, is what runc
   // and crun fall back to as well.

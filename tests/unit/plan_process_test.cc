@@ -112,9 +112,13 @@ TEST(PlanProcess, CapabilityMasks) {
   EXPECT_EQ(launch.caps->ambient, uint64_t{1} << 21);
   EXPECT_EQ(launch.caps->effective, 0u);
 
+  // No section: no capabilities at all (runc), never the runtime's own.
   Launch without;
   ASSERT_TRUE(plan_process(process_config(), &without).ok());
-  EXPECT_FALSE(without.caps.has_value());
+  ASSERT_TRUE(without.caps.has_value());
+  EXPECT_EQ(without.caps->bounding | without.caps->effective | without.caps->permitted |
+                without.caps->inheritable | without.caps->ambient,
+            0u);
 }
 
 TEST(PlanProcess, RlimitErrors) {

@@ -4,8 +4,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 namespace arca::process {
 namespace {
+
+size_t open_fds() {
+  size_t n = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
 
 TEST(SyncCodec, RoundTripsEveryField) {
   Message m{MsgType::kError, 2, -7, "mount \"proc\" on \"/proc\""};
@@ -43,6 +51,37 @@ TEST(SyncChannel, CarriesMessagesAndReportsPeerDeath) {
   auto eof = b.receive();
   ASSERT_FALSE(eof.ok());
   EXPECT_TRUE(b.closed_by_peer(eof.error()));
+}
+
+TEST(SyncChannel, CarriesAnFd) {
+  auto pair = SyncChannel::make_pair();
+  ASSERT_TRUE(pair.ok());
+  auto& [a, b] = *pair;
+  UniqueFd null(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(a.send({MsgType::kSeccompFd, 0, 0, {}}, null.get()).ok());
+  ASSERT_TRUE(a.send({MsgType::kReady, 0, 0, {}}, null.get()).ok());
+  UniqueFd got;
+  auto m = b.receive(&got);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->type, MsgType::kSeccompFd);
+  ASSERT_TRUE(got.valid());
+  EXPECT_NE(got.get(), null.get());
+  // Without a place for it, an attached fd is closed rather than left open.
+  size_t before = open_fds();
+  auto plain = b.receive();
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->type, MsgType::kReady);
+  EXPECT_EQ(open_fds(), before);
+}
+
+TEST(ParentProtocol, SeccompFdOnceAfterTheNamespaces) {
+  ParentProtocol p(true, false);
+  EXPECT_EQ(p.expect(MsgType::kSeccompFd).error().render(),
+            "sync: unexpected seccomp-fd before the namespaces were set up");
+  ASSERT_TRUE(p.expect(MsgType::kMapsRequest).ok());
+  EXPECT_TRUE(p.expect(MsgType::kSeccompFd).ok());
+  EXPECT_EQ(p.expect(MsgType::kSeccompFd).error().render(), "sync: unexpected seccomp-fd twice");
+  EXPECT_TRUE(p.expect(MsgType::kReady).ok());
 }
 
 TEST(ParentProtocol, DirectCloneWithoutUserNamespace) {
