@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """exe_protection.py - what the CVE-2019-5736 protection costs arca per `run`.
 
-arca re-executes itself from a sealed memfd copy before it forks a container when the
+arca re-executes itself from a read-only view of its binary before it forks a container when the
 container could write the arca binary (src/security/exe_protection.h). It skips that
 when the binary sits on a read-only mount. So one binary, reached two ways, is the
 cleanest A/B:
 
-    A = <tmp>/rw/arca   (a writable mount: re-executes from a sealed copy)
+    A = <tmp>/rw/arca   (a writable mount: re-executes from a read-only view)
     B = <tmp>/ro/arca   (the same file through a read-only bind mount: does not)
 
 Both run `run` of /bin/true on the same busybox bundle, interleaved, by the shared
@@ -35,7 +35,7 @@ from startup import load_startbench  # noqa: E402  (bench/startup.py, same folde
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 DEFAULT_STARTBENCH = os.path.join(os.path.dirname(REPO), 'shared', 'tools', 'startbench.py')
 NS_ENV = '_EXE_PROTECTION_BENCH_NS'
-MARKER = 'sealed copy of arca'
+MARKER = 're-executing from '
 
 
 def die(msg, code=2):
@@ -102,8 +102,8 @@ def main():
         arca_ro = os.path.join(ro, 'arca')
         a_re, b_re = reexecutes(arca_rw, bundle, workdir, 'rw'), reexecutes(arca_ro, bundle,
                                                                              workdir, 'ro')
-        print('A = %s  re-executes from a sealed copy: %s' % (arca_rw, a_re))
-        print('B = %s  re-executes from a sealed copy: %s' % (arca_ro, b_re))
+        print('A = %s  re-executes: %s' % (arca_rw, a_re))
+        print('B = %s  re-executes: %s' % (arca_ro, b_re))
         if not a_re or b_re:
             die('the A/B premise does not hold (A must re-execute, B must not)')
         p = subprocess.run([sys.executable, o.startbench, arca_rw, arca_ro, bundle,
@@ -115,7 +115,7 @@ def main():
         med = dict(re.findall(r'^([AB]) run: median\s+([\d.]+) ms', p.stdout, re.M))
         cpu = dict(re.findall(r'^([AB]) run: .*cpu median\s+([\d.]+) ms', p.stdout, re.M))
         if 'A' in med and 'B' in med:
-            print('sealed-copy re-exec costs %+.2f ms wall (median %.2f -> %.2f ms), '
+            print('protection re-exec costs %+.2f ms wall (median %.2f -> %.2f ms), '
                   '%+.2f ms CPU per run' % (float(med['A']) - float(med['B']), float(med['B']),
                                             float(med['A']),
                                             float(cpu.get('A', 0)) - float(cpu.get('B', 0))))
