@@ -28,6 +28,7 @@ struct CreateOptions {
   int preserve_fds = 0;
   bool detach = false;
   bool keep = false;
+  bool die_with_parent = false;  // `arca shell`: the container is SIGKILLed if arca dies
 };
 
 void add_common(args::Command* sub, CreateOptions& o) {
@@ -49,13 +50,8 @@ void add_listen_fds(plan::Launch& launch, int& preserve_fds) {
   launch.env.push_back("LISTEN_PID=1");
 }
 
-Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
-  if (!o.console_socket.empty()) {
-    return Error::invalid("--console-socket: terminals are not supported yet");
-  }
-  ARCA_TRY(state::validate_id(o.id));
-  if (o.preserve_fds < 0) return Error::invalid("--preserve-fds: must not be negative");
-  ARCA_ASSIGN(Bundle bundle, load_bundle(o.bundle));
+Result<int> create_or_run_bundle(const Globals& g, const CreateOptions& o, Bundle& bundle,
+                                 bool run) {
   int preserve = o.preserve_fds;
   add_listen_fds(bundle.launch, preserve);
 
@@ -73,6 +69,7 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   request.preserve_fds = preserve;
   request.start_now = run;
   request.systemd_cgroup = g.systemd_cgroup;
+  request.die_with_parent = o.die_with_parent;
   sigset_t forwarded = forwarded_signals();
   sigset_t blocked = forwarded;
   sigaddset(&blocked, SIGCHLD);  // sigwaitinfo only sees blocked signals
@@ -96,7 +93,26 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   return status;
 }
 
+Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
+  if (!o.console_socket.empty()) {
+    return Error::invalid("--console-socket: terminals are not supported yet");
+  }
+  ARCA_TRY(state::validate_id(o.id));
+  if (o.preserve_fds < 0) return Error::invalid("--preserve-fds: must not be negative");
+  ARCA_ASSIGN(Bundle bundle, load_bundle(o.bundle));
+  return create_or_run_bundle(g, o, bundle, run);
+}
+
 }  // namespace
+
+Result<int> run_foreground(const Globals& g, const std::string& id, Bundle& bundle,
+                           bool die_with_parent) {
+  ARCA_TRY(state::validate_id(id));
+  CreateOptions o;
+  o.id = id;
+  o.die_with_parent = die_with_parent;
+  return create_or_run_bundle(g, o, bundle, true);
+}
 
 void add_create_and_run(args::Command& app, Globals& g, Action& action) {
   static CreateOptions create;
