@@ -1,0 +1,126 @@
+#include "image/shell_root.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "base/remove_tree.h"
+#include "image/files.h"
+#include "linux/syscalls.h"
+
+namespace arca::image {
+
+namespace {
+
+const char* const kStateRootFile = "state-root";
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+Result<UniqueFd> open_dir_at(int parent, const char* name, const std::string& where) {
+  UniqueFd fd(openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return Error::os("open " + quote(where));
+  return fd;
+}
+
+}  // namespace
+
+Result<ShellRoot> ShellRoot::create(const std::string& shells_dir, const std::string& id,
+                                    const std::string& state_root) {
+  ShellRoot r;
+  r.id_ = id;
+  r.path_ = shells_dir + "/" + id;
+  ARCA_ASSIGN(r.parent_, make_dirs(shells_dir, 0700));
+  if (mkdirat(r.parent_.get(), id.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return Error::invalid("container " + quote(id) + " already exists");
+    return Error::os("create " + quote(r.path_));
+  }
+  auto dir = open_dir_at(r.parent_.get(), id.c_str(), r.path_);
+  if (!dir) {
+    (void)unlinkat(r.parent_.get(), id.c_str(), AT_REMOVEDIR);
+    return std::move(dir).error();
+  }
+  r.dir_ = std::move(dir).value();
+  // Never contended: the directory is new. A stale() scan sees it locked from here on.
+  if (flock(r.dir_.get(), LOCK_EX | LOCK_NB) != 0) return Error::os("lock " + quote(r.path_));
+  if (auto s = write_file_at(r.dir_.get(), kStateRootFile, state_root, 0600); !s) {
+    (void)r.remove();
+    return std::move(s).error();
+  }
+  return r;
+}
+
+Result<std::vector<ShellRoot>> ShellRoot::stale(const std::string& shells_dir) {
+  std::vector<ShellRoot> out;
+  UniqueFd parent(open(shells_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!parent.valid()) {
+    if (errno == ENOENT) return out;
+    return Error::os("open " + quote(shells_dir));
+  }
+  UniqueFd list(dup(parent.get()));
+  DIR* d = list.valid() ? fdopendir(list.get()) : nullptr;
+  if (d == nullptr) return Error::os("list " + quote(shells_dir));
+  list.release();
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    UniqueFd dir(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid() || flock(dir.get(), LOCK_EX | LOCK_NB) != 0) continue;  // alive
+    ShellRoot r;
+    r.id_ = name;
+    r.path_ = shells_dir + "/" + name;
+    r.parent_.reset(dup(parent.get()));
+    r.dir_ = std::move(dir);
+    out.push_back(std::move(r));
+  }
+  closedir(d);
+  return out;
+}
+
+std::string ShellRoot::state_root() const {
+  auto text = read_file_at(dir_.get(), kStateRootFile);
+  return text ? *text : std::string();
+}
+
+Status ShellRoot::mount_overlay(const std::string& lower) {
+  // Private to this process: the overlay must never show up in (or outlive us in) the
+  // host's mount table. MS_SLAVE keeps host mounts visible to us, not ours to the host.
+  if (unshare(CLONE_NEWNS) != 0) return Error::os("unshare mount namespace");
+  if (mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+    return Error::os("make mounts private");
+  }
+  // Every fd opened afresh: overlayfs refuses layers whose mount belongs to another
+  // namespace ("failed to clone upperpath"), and ours were opened before the unshare.
+  UniqueFd base(open(lower.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!base.valid()) return Error::os("open root " + quote(lower));
+  ARCA_ASSIGN(UniqueFd dir, open_dir_at(AT_FDCWD, path_.c_str(), path_));
+  for (const char* sub : {"upper", "work", "root"}) {
+    if (mkdirat(dir.get(), sub, 0755) != 0) return Error::os("create " + quote(path_ + "/" + sub));
+  }
+  ARCA_ASSIGN(UniqueFd upper, open_dir_at(dir.get(), "upper", path_ + "/upper"));
+  ARCA_ASSIGN(UniqueFd work, open_dir_at(dir.get(), "work", path_ + "/work"));
+  ARCA_ASSIGN(UniqueFd target, open_dir_at(dir.get(), "root", root()));
+  // Through fds: no path of ours is parsed as overlay options (commas, colons).
+  std::string options = "lowerdir=" + fd_path(base.get()) + ",upperdir=" + fd_path(upper.get()) +
+                        ",workdir=" + fd_path(work.get());
+  if (mount("overlay", fd_path(target.get()).c_str(), "overlay", 0, options.c_str()) != 0) {
+    return Error::os("mount overlay on " + quote(root()));
+  }
+  mounted_ = true;
+  return {};
+}
+
+Status ShellRoot::remove() {
+  if (!dir_.valid()) return {};
+  if (mounted_ && umount2(root().c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
+    return Error::os("unmount " + quote(root()));
+  }
+  mounted_ = false;
+  auto removed = remove_tree_at(parent_.get(), id_, path_);
+  dir_.reset();
+  return removed;
+}
+
+}  // namespace arca::image
