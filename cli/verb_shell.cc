@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "bundle.h"
+#include "image/cache.h"
 #include "image/files.h"
 #include "image/resolve.h"
 #include "image/shell_config.h"
@@ -43,13 +44,6 @@ struct ShellFlags {
   bool rw = false;
   std::vector<std::string> rest;  // "--", which CLI11 leaves over
 };
-
-// The directory for the image cache (images/) and the shells' scratch dirs (shells/).
-std::string work_dir(const ShellFlags& f) {
-  if (!f.cache_dir.empty()) return f.cache_dir;
-  const char* env = getenv("ARCA_CACHE_DIR");
-  return env != nullptr && *env != '\0' ? env : "/var/lib/arca";
-}
 
 std::string generated_name() {
   unsigned char bytes[3] = {};
@@ -176,7 +170,7 @@ Result<int> run_shell(const Globals& g, ShellFlags& f) {
   }
   std::string id = f.name.empty() ? generated_name() : f.name;
   ARCA_TRY(state::validate_id(id));
-  const std::string work = work_dir(f);
+  const std::string work = image::work_dir(f.cache_dir);
   collect_stale_shells(work + "/shells");
   ARCA_ASSIGN(image::ResolvedRoot base, resolve(f, work));
   if (f.rw && !base.plain_dir) return Error::invalid("--rw needs a directory --rootfs");
@@ -185,6 +179,8 @@ Result<int> run_shell(const Globals& g, ShellFlags& f) {
 
   ARCA_ASSIGN(image::ShellRoot scratch, image::ShellRoot::create(work + "/shells", id, g.root));
   auto result = [&]() -> Result<int> {
+    if (!base.digest.empty()) ARCA_TRY(scratch.pin_image(base.digest));
+    base.cache_lock.reset();  // pinned: prune now sees the entry as in use
     if (f.rw) {
       inputs.rootfs = base.path;
     } else {

@@ -1,5 +1,6 @@
 #include "image/files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +28,21 @@ Result<UniqueFd> make_dirs(const std::string& path, mode_t mode) {
     dir = std::move(next);
   }
   return dir;
+}
+
+Result<std::vector<std::string>> list_dir(int dir_fd, const std::string& where) {
+  // A fresh open description: fdopendir() takes ownership and uses the file offset.
+  UniqueFd list(openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  DIR* d = list.valid() ? fdopendir(list.get()) : nullptr;
+  if (d == nullptr) return Error::os("list " + quote(where));
+  list.release();
+  std::vector<std::string> names;
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  closedir(d);
+  return names;
 }
 
 Status write_all(int fd, const void* data, size_t size, const std::string& what) {

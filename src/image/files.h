@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -22,6 +23,9 @@ Result<std::string> read_file_at(int dir_fd, const std::string& name, size_t lim
 
 // Reads everything from fd, at most `limit` bytes ("too large" beyond).
 Result<std::string> read_all(int fd, size_t limit, const std::string& what);
+
+// The names in the directory open at dir_fd, without "." and "..".
+Result<std::vector<std::string>> list_dir(int dir_fd, const std::string& where);
 
 // Writes all of `data` to fd.
 Status write_all(int fd, const void* data, size_t size, const std::string& what);

@@ -1,6 +1,5 @@
 #include "image/shell_root.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/file.h>
@@ -16,6 +15,7 @@ namespace arca::image {
 namespace {
 
 const char* const kStateRootFile = "state-root";
+const char* const kImageFile = "image";
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
@@ -59,13 +59,8 @@ Result<std::vector<ShellRoot>> ShellRoot::stale(const std::string& shells_dir) {
     if (errno == ENOENT) return out;
     return Error::os("open " + quote(shells_dir));
   }
-  UniqueFd list(dup(parent.get()));
-  DIR* d = list.valid() ? fdopendir(list.get()) : nullptr;
-  if (d == nullptr) return Error::os("list " + quote(shells_dir));
-  list.release();
-  while (struct dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
+  ARCA_ASSIGN(auto names, list_dir(parent.get(), shells_dir));
+  for (const auto& name : names) {
     UniqueFd dir(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir.valid() || flock(dir.get(), LOCK_EX | LOCK_NB) != 0) continue;  // alive
     ShellRoot r;
@@ -75,8 +70,26 @@ Result<std::vector<ShellRoot>> ShellRoot::stale(const std::string& shells_dir) {
     r.dir_ = std::move(dir);
     out.push_back(std::move(r));
   }
-  closedir(d);
   return out;
+}
+
+std::set<std::string> ShellRoot::images_in_use(const std::string& shells_dir) {
+  std::set<std::string> keys;
+  UniqueFd parent(open(shells_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  auto names = parent.valid() ? list_dir(parent.get(), shells_dir)
+                              : Result<std::vector<std::string>>(std::vector<std::string>());
+  if (!names) return keys;
+  for (const auto& name : *names) {
+    UniqueFd dir(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    // Locked: its shell runs. (An unlocked one we now hold for a moment; it is stale.)
+    if (!dir.valid() || flock(dir.get(), LOCK_SH | LOCK_NB) == 0) continue;
+    if (auto key = read_file_at(dir.get(), kImageFile)) keys.insert(*key);
+  }
+  return keys;
+}
+
+Status ShellRoot::pin_image(const std::string& key) {
+  return write_file_at(dir_.get(), kImageFile, key, 0600);
 }
 
 std::string ShellRoot::state_root() const {

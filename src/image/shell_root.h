@@ -14,6 +14,7 @@
 //   scratch directory whose lock is free belongs to a dead shell (stale()).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ class ShellRoot {
                                   const std::string& state_root);
   // Scratch directories of dead shells, each locked by us now.
   static Result<std::vector<ShellRoot>> stale(const std::string& shells_dir);
+  // The image cache keys that running shells use (pin_image), for `arca images prune`.
+  static std::set<std::string> images_in_use(const std::string& shells_dir);
 
   ShellRoot(ShellRoot&&) = default;
   ShellRoot& operator=(ShellRoot&&) = default;
@@ -38,6 +41,9 @@ class ShellRoot {
   std::string root() const { return path_ + "/root"; }
   // The --root recorded at create (empty when unreadable).
   std::string state_root() const;
+
+  // Records the cache entry this shell runs on: prune leaves it alone while we live.
+  Status pin_image(const std::string& key);
 
   // Moves this process into a private mount namespace (its mounts propagate nowhere)
   // and mounts an overlay of `lower` (read-only base) on root().
