@@ -143,7 +143,26 @@ Result<std::vector<std::string>> make_caps(const ShellOptions& o) {
   return caps;
 }
 
-Result<json> make_resources(const ShellOptions& o, const ShellInputs& in, json resources) {
+// Deny every device, then allow what runc allows by default: the default nodes, the
+// terminal devices, and mknod (not use) of anything. Written out because the cgroup
+// layer applies only the rules the config gives.
+json device_rules() {
+  auto allow = [](const char* type, int64_t major, int64_t minor, const char* access) {
+    json rule = {{"allow", true}, {"type", type}, {"access", access}};
+    if (major >= 0) rule["major"] = major;
+    if (minor >= 0) rule["minor"] = minor;
+    return rule;
+  };
+  json rules = json::array({{{"allow", false}, {"access", "rwm"}}, allow("c", -1, -1, "m"),
+                            allow("b", -1, -1, "m")});
+  for (const auto& node : plan::default_devices()) rules.push_back(allow("c", node.major, node.minor, "rwm"));
+  rules.push_back(allow("c", 5, 2, "rwm"));    // /dev/ptmx
+  rules.push_back(allow("c", 136, -1, "rwm"));  // /dev/pts/*
+  return rules;
+}
+
+Result<json> make_resources(const ShellOptions& o, const ShellInputs& in) {
+  json resources = json::object();
   if (!o.memory.empty()) {
     auto bytes = cgroups::parse_ram_bytes(o.memory);
     if (!bytes) return Error::invalid("--memory " + quote(o.memory) + ": not a size (512m, 2g)");
@@ -162,6 +181,7 @@ Result<json> make_resources(const ShellOptions& o, const ShellInputs& in, json r
     const int64_t period = 100000;
     resources["cpu"] = {{"quota", std::llround(cpus * period)}, {"period", period}};
   }
+  resources["devices"] = device_rules();
   int64_t pids = o.pids_limit.value_or(kDefaultPidsLimit);
   if (pids == 0 || pids < -1) {
     return Error::invalid("--pids-limit " + std::to_string(pids) + ": must be > 0 (or -1)");
@@ -291,7 +311,7 @@ Result<spec::Config> make_shell_config(const ShellOptions& o, const ShellInputs&
   }
   namespaces.push_back({{"type", "cgroup"}});
   lin["namespaces"] = namespaces;
-  ARCA_ASSIGN(lin["resources"], make_resources(o, in, lin["resources"]));
+  ARCA_ASSIGN(lin["resources"], make_resources(o, in));
   for (const auto& v : in.volumes) j["mounts"].push_back(bind_mount(v.source, v.destination, v.read_only));
   if (o.net == "host" && in.resolv_conf) {
     j["mounts"].push_back(bind_mount("/etc/resolv.conf", "/etc/resolv.conf", true));
