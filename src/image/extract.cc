@@ -207,7 +207,9 @@ Status Extractor::apply(const Entry& entry) {
     if (entry.type == EntryType::kDirectory) dirs_.push_back({path, entry});
     return {};
   }
-  touched_.insert(path);
+  // With its parents: an opaque marker must spare the directories leading to this entry.
+  for (std::string at = path; !at.empty() && touched_.insert(at).second; at = entry_parent(at)) {
+  }
   ARCA_ASSIGN(UniqueFd parent, open_parent(root_, path));
   return make_node(parent.get(), entry_leaf(path), path, entry);
 }
