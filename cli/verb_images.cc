@@ -13,7 +13,7 @@ namespace {
 struct ImagesOptions {
   std::string cache_dir;
   bool quiet = false;
-  bool prune = false;
+  std::string action;
 };
 
 std::string human(uint64_t bytes) {
@@ -50,7 +50,10 @@ Result<int> list_images(const image::Cache& cache, bool quiet) {
 Result<int> run_images(const ImagesOptions& o) {
   std::string work = image::work_dir(o.cache_dir);
   ARCA_ASSIGN(image::Cache cache, image::Cache::open(work + "/images"));
-  if (!o.prune) return list_images(cache, o.quiet);
+  if (o.action.empty() || o.action == "list") return list_images(cache, o.quiet);
+  if (o.action != "prune") {
+    return Error::invalid("unknown action " + quote(o.action) + " (list or prune)");
+  }
   // Exclusive: no shell is between resolving an entry and pinning it meanwhile.
   ARCA_ASSIGN(UniqueFd lock, cache.lock(true));
   ARCA_ASSIGN(image::PruneStats stats,
@@ -62,14 +65,18 @@ Result<int> run_images(const ImagesOptions& o) {
 
 }  // namespace
 
-void add_images(CLI::App& app, Globals&, Action& action) {
+void add_images(args::Command& app, Globals&, Action& action) {
   static ImagesOptions o;
-  auto* s = app.add_subcommand("images", "list the images `arca shell` has unpacked");
+  auto* s = app.add_subcommand(
+      "images",
+      "list the images `arca shell` has unpacked; `arca images prune` removes those no\nrunning shell uses, and abandoned imports");
   s->add_option("--cache-dir", o.cache_dir,
                 "image cache and scratch space (default: $ARCA_CACHE_DIR, else /var/lib/arca)");
   s->add_flag("-q,--quiet", o.quiet, "only the digests");
-  auto* prune = s->add_subcommand("prune", "remove every image no running shell uses");
-  prune->callback([] { o.prune = true; });
+  // An operand rather than a subcommand: plain `arca images` lists.
+  s->add_option("action", o.action,
+                "list (the default), or prune: remove every image no running shell uses, and "
+                "abandoned imports");
   s->callback([&action] {
     action = []() -> Result<int> {
       auto r = run_images(o);

@@ -11,15 +11,16 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "bundle.h"
 #include "image/cache.h"
 #include "image/files.h"
 #include "image/resolve.h"
 #include "image/shell_config.h"
 #include "image/shell_root.h"
+#include "linux/syscalls.h"
 #include "rootfs/resolve.h"
 #include "signals.h"
 #include "state/state.h"
@@ -41,8 +42,8 @@ struct ShellFlags {
   std::string image;
   std::string name;
   std::string cache_dir;
+  std::string pids_limit;  // parsed here: "not given" must stay distinguishable
   bool rw = false;
-  std::vector<std::string> rest;  // "--", which CLI11 leaves over
 };
 
 std::string generated_name() {
@@ -67,12 +68,11 @@ std::string self_exe() {
 }
 
 uint64_t host_memory() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  uint64_t kib = 0;
-  while (meminfo >> key >> kib) {
-    if (key == "MemTotal:") return kib * 1024;
-    meminfo.ignore(INT_MAX, '\n');
+  auto meminfo = linux_sys::read_file("/proc/meminfo");
+  if (!meminfo) return 0;
+  for (const auto& line : text::lines(*meminfo)) {
+    auto words = text::words(line);
+    if (words.size() >= 2 && words[0] == "MemTotal:") return strtoull(words[1].c_str(), nullptr, 10) * 1024;
   }
   return 0;
 }
@@ -165,8 +165,14 @@ Result<image::ResolvedRoot> resolve(const ShellFlags& f, const std::string& work
 }
 
 Result<int> run_shell(const Globals& g, ShellFlags& f) {
-  for (const auto& extra : f.rest) {
-    if (extra != "--") return Error::invalid("unexpected argument " + quote(extra));
+  if (!f.pids_limit.empty()) {
+    char* end = nullptr;
+    errno = 0;
+    long long n = strtoll(f.pids_limit.c_str(), &end, 10);
+    if (*end != '\0' || errno != 0) {
+      return Error::invalid("--pids-limit " + quote(f.pids_limit) + ": not a number");
+    }
+    f.options.pids_limit = n;
   }
   std::string id = f.name.empty() ? generated_name() : f.name;
   ARCA_TRY(state::validate_id(id));
@@ -202,57 +208,44 @@ Result<int> run_shell(const Globals& g, ShellFlags& f) {
 
 }  // namespace
 
-void add_shell(CLI::App& app, Globals& g, Action& action) {
+void add_shell(args::Command& app, Globals& g, Action& action) {
   static ShellFlags f;
   auto* s = app.add_subcommand(
       "shell",
-      "run a command (default /bin/sh) in a throw-away container on the built-in root or an "
-      "image:\n  arca shell [OPTIONS] [--] [COMMAND [ARG...]]");
+      "run COMMAND (default: the image's, else /bin/sh) in a throw-away container\non the "
+      "built-in root or an image. The first operand starts the command: its options\nare "
+      "its own (`arca shell ls -l`). The container gets its own pid, mount, ipc, uts,\ncgroup "
+      "and (unless --net host) network namespaces, a clean environment (PATH, TERM,\nHOME, "
+      "HOSTNAME, the image's Env and -e), Docker's default capabilities and the\nlimits "
+      "below. Its root is a copy-on-write overlay over the base; everything\n(overlay, "
+      "state, cgroups) is removed when it exits, also when arca is killed.");
   auto& o = f.options;
   s->add_option("--rootfs", f.rootfs,
-                "root: a directory, a tarball (.tar, .tar.gz, .tar.xz, .tar.zst), an OCI image "
-                "layout or archive, or a `docker save` archive (default: the built-in busybox "
-                "root)");
+                "root: a directory, a tarball (.tar[.gz|.xz|.zst]), an OCI layout or archive, "
+                "or a docker save archive (default: the built-in busybox root)");
   s->add_option("--image", f.image, "which image of a multi-image archive (name:tag)");
   s->add_option("--name", f.name, "container id, for arca list/kill/exec (default: generated)");
   s->add_option("--hostname", o.hostname, "hostname (default: the container id)");
-  s->add_option("-e,--env", o.env, "set NAME=VALUE, or pass the host's NAME")
-      ->allow_extra_args(false);
-  s->add_option("--env-file", f.env_files, "read NAME=VALUE lines from a file")
-      ->allow_extra_args(false);
-  s->add_option("-v,--volume", f.volumes, "bind SRC (host) on DST: SRC:DST[:ro]")
-      ->allow_extra_args(false);
+  s->add_option("-e,--env", o.env, "set NAME=VALUE, or pass the host's NAME");
+  s->add_option("--env-file", f.env_files, "read NAME=VALUE lines from a file");
+  s->add_option("-v,--volume", f.volumes, "bind host SRC on DST: SRC:DST[:ro]");
   s->add_option("-w,--workdir", o.workdir, "working directory (default: the image's, else /)");
   s->add_option("-u,--user", o.user, "UID[:GID] or NAME[:GROUP] (default: the image's, else 0)");
   s->add_option("--memory", o.memory, "memory limit: 512m, 2g (default: half the host's RAM)");
   s->add_option("--cpus", o.cpus, "CPU limit: 0.5, 2 (default: none)");
-  s->add_option("--pids-limit", o.pids_limit,
-                "most processes at once, -1 = no limit (default: " +
-                    std::to_string(image::kDefaultPidsLimit) + ")");
+  s->add_option("--pids-limit", f.pids_limit, "most processes at once, -1 = no limit")
+      ->default_text(std::to_string(image::kDefaultPidsLimit));
   s->add_option("--net", o.net, "none (own network namespace, loopback up) or host")
-      ->capture_default_str();
+      ->default_text(o.net);
   s->add_flag("--read-only", o.read_only, "make the root read-only");
-  s->add_option("--cap-add", o.cap_add, "add a capability (NET_ADMIN, ALL)")
-      ->allow_extra_args(false);
-  s->add_option("--cap-drop", o.cap_drop, "drop a capability (NET_RAW, ALL)")
-      ->allow_extra_args(false);
+  s->add_option("--cap-add", o.cap_add, "add a capability (NET_ADMIN, ALL)");
+  s->add_option("--cap-drop", o.cap_drop, "drop a capability (NET_RAW, ALL)");
   s->add_flag("--rw", f.rw, "write into a directory --rootfs instead of a throw-away overlay");
   s->add_option("--cache-dir", f.cache_dir,
                 "image cache and scratch space (default: $ARCA_CACHE_DIR, else /var/lib/arca)");
-  // Docker's convention: the first non-option starts the command, and everything after it
-  // is the command's, options included.
-  s->add_option("command", o.command, "command and arguments (default: the image's, else /bin/sh)")
-      ->expected(-1);
-  s->positionals_at_end();
-  s->allow_extras();  // only a "--", checked in run_shell
-  s->footer(
-      "The container gets its own pid, mount, ipc, uts, cgroup and (unless --net host) "
-      "network namespaces, a clean environment (PATH, TERM, HOME, HOSTNAME, the image's Env "
-      "and -e), Docker's default capabilities, and the limits above. Its root is a "
-      "copy-on-write overlay over the base; everything (overlay, state, cgroups) is removed "
-      "when it exits, also when arca is killed.");
-  s->callback([&g, &action, s] {
-    f.rest = s->remaining();
+  s->add_option("command", o.command, "the command and its arguments");
+  s->operands_end_flags();
+  s->callback([&g, &action] {
     action = [&g]() -> Result<int> {
       auto r = run_shell(g, f);
       if (!r) return std::move(r).error().context("shell");
