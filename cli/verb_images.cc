@@ -69,7 +69,8 @@ void add_images(args::Command& app, Globals&, Action& action) {
   static ImagesOptions o;
   auto* s = app.add_subcommand(
       "images",
-      "list the images `arca shell` has unpacked; `arca images prune` removes those no\nrunning shell uses, and abandoned imports");
+      "list the images `arca shell` has unpacked; `arca images prune` removes those no\n"
+      "running shell uses, and abandoned imports");
   s->add_option("--cache-dir", o.cache_dir,
                 "image cache and scratch space (default: $ARCA_CACHE_DIR, else /var/lib/arca)");
   s->add_flag("-q,--quiet", o.quiet, "only the digests");

@@ -93,6 +93,9 @@ Status Extractor::write_file(int parent, const std::string& leaf, const Entry& e
     if (n == 0) break;
     ARCA_TRY(write_all(fd.get(), buf.data(), n, quote(path)));
     stats_.bytes += n;
+    if (options_.max_bytes != 0 && stats_.bytes > options_.max_bytes) {
+      return Error(EFBIG, "archive: more than " + std::to_string(options_.max_bytes) + " bytes");
+    }
     if (options_.progress && (stats_.bytes & ((1 << 20) - 1)) < n) {
       options_.progress(reader_.consumed());
     }

@@ -28,6 +28,9 @@ struct ExtractOptions {
   bool layer = false;
   // Called now and then with ArchiveReader::consumed().
   std::function<void(uint64_t)> progress;
+  // Stop with an error beyond this much file data (0: no limit); the fuzzer's guard
+  // against decompression bombs.
+  uint64_t max_bytes = 0;
 };
 
 struct ExtractStats {
