@@ -2,8 +2,9 @@
 //
 // The flags become a spec::Config in memory (image/shell_config.h) that goes through the
 // same validate -> plan -> create/start/wait path as `arca run` (run_foreground). The
-// shell adds only its root: a copy-on-write overlay over a read-only base, in a scratch
-// directory that goes away with the shell (image/shell_root.h says how, also on SIGKILL).
+// shell adds only its root: a copy-on-write overlay over a read-only base, which the init
+// mounts instead of binding the root onto itself, in a scratch directory that goes away
+// with the shell (image/shell_root.h says how, also on SIGKILL).
 #include <fcntl.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -187,16 +188,16 @@ Result<int> run_shell(const Globals& g, ShellFlags& f) {
   auto result = [&]() -> Result<int> {
     if (!base.digest.empty()) ARCA_TRY(scratch.pin_image(base.digest));
     base.cache_lock.reset();  // pinned: prune now sees the entry as in use
-    if (f.rw) {
-      inputs.rootfs = base.path;
-    } else {
-      ARCA_TRY(scratch.mount_overlay(base.path));
-      inputs.rootfs = scratch.root();
+    std::optional<plan::Launch::OverlayRoot> overlay;
+    if (!f.rw) {
+      ARCA_ASSIGN(overlay, scratch.make_overlay(base.path));
     }
+    inputs.rootfs = f.rw ? base.path : scratch.root();
     ARCA_ASSIGN(spec::Config config, image::make_shell_config(f.options, inputs));
     config.annotations["arca.shell.scratch"] = scratch.path();
     if (!base.digest.empty()) config.annotations["arca.shell.image"] = base.digest;
     ARCA_ASSIGN(Bundle bundle, bundle_from_config(std::move(config), scratch.path()));
+    bundle.launch.rootfs_overlay = overlay;
     return run_foreground(g, id, bundle, true);
   }();
   if (auto removed = scratch.remove(); !removed) {

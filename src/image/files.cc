@@ -71,6 +71,13 @@ Status write_file_at(int dir_fd, const std::string& name, const std::string& con
   return written;
 }
 
+Status create_file_at(int dir_fd, const std::string& name, const std::string& content,
+                      mode_t mode) {
+  UniqueFd fd(openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd.valid()) return Error::os("create " + quote(name));
+  return write_all(fd.get(), content.data(), content.size(), quote(name));
+}
+
 Result<std::string> read_all(int fd, size_t limit, const std::string& what) {
   std::string text;
   char buf[65536];

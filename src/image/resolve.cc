@@ -98,6 +98,7 @@ Result<ResolvedRoot> resolve_archive(const std::string& path, const struct stat&
   ARCA_ASSIGN(Cache cache, Cache::open(request.cache_dir));
   ARCA_ASSIGN(UniqueFd lock, cache.lock(false));
   std::optional<std::string> key = cache.remembered_key(path, request.image, st);
+  bool remembered = key.has_value();
   if (!key) {
     UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return Error::os("open " + quote(path));
@@ -112,7 +113,7 @@ Result<ResolvedRoot> resolve_archive(const std::string& path, const struct stat&
     if (!added) return std::move(added).error();
     entry = std::move(added).value();
   }
-  cache.remember(path, request.image, st, *key);
+  if (!remembered) cache.remember(path, request.image, st, *key);
   return from_entry(*entry, std::move(lock));
 }
 

@@ -1,9 +1,7 @@
 #include "image/shell_root.h"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "base/remove_tree.h"
@@ -16,8 +14,6 @@ namespace {
 
 const char* const kStateRootFile = "state-root";
 const char* const kImageFile = "image";
-
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 Result<UniqueFd> open_dir_at(int parent, const char* name, const std::string& where) {
   UniqueFd fd(openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -45,7 +41,7 @@ Result<ShellRoot> ShellRoot::create(const std::string& shells_dir, const std::st
   r.dir_ = std::move(dir).value();
   // Never contended: the directory is new. A stale() scan sees it locked from here on.
   if (flock(r.dir_.get(), LOCK_EX | LOCK_NB) != 0) return Error::os("lock " + quote(r.path_));
-  if (auto s = write_file_at(r.dir_.get(), kStateRootFile, state_root, 0600); !s) {
+  if (auto s = create_file_at(r.dir_.get(), kStateRootFile, state_root, 0600); !s) {
     (void)r.remove();
     return std::move(s).error();
   }
@@ -89,7 +85,7 @@ std::set<std::string> ShellRoot::images_in_use(const std::string& shells_dir) {
 }
 
 Status ShellRoot::pin_image(const std::string& key) {
-  return write_file_at(dir_.get(), kImageFile, key, 0600);
+  return create_file_at(dir_.get(), kImageFile, key, 0600);
 }
 
 std::string ShellRoot::state_root() const {
@@ -97,40 +93,21 @@ std::string ShellRoot::state_root() const {
   return text ? *text : std::string();
 }
 
-Status ShellRoot::mount_overlay(const std::string& lower) {
-  // Private to this process: the overlay must never show up in (or outlive us in) the
-  // host's mount table. MS_SLAVE keeps host mounts visible to us, not ours to the host.
-  if (unshare(CLONE_NEWNS) != 0) return Error::os("unshare mount namespace");
-  if (mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
-    return Error::os("make mounts private");
+Result<plan::Launch::OverlayRoot> ShellRoot::make_overlay(const std::string& lower) {
+  for (const std::string* path : {&lower, static_cast<const std::string*>(&path_)}) {
+    if (path->find_first_of(",:\\\n") != std::string::npos) {
+      return Error::invalid(quote(*path) + ": an overlay layer's path may not hold ',' ':' or "
+                            "'\\' (use --rw, or another --cache-dir)");
+    }
   }
-  // Every fd opened afresh: overlayfs refuses layers whose mount belongs to another
-  // namespace ("failed to clone upperpath"), and ours were opened before the unshare.
-  UniqueFd base(open(lower.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!base.valid()) return Error::os("open root " + quote(lower));
-  ARCA_ASSIGN(UniqueFd dir, open_dir_at(AT_FDCWD, path_.c_str(), path_));
   for (const char* sub : {"upper", "work", "root"}) {
-    if (mkdirat(dir.get(), sub, 0755) != 0) return Error::os("create " + quote(path_ + "/" + sub));
+    if (mkdirat(dir_.get(), sub, 0755) != 0) return Error::os("create " + quote(path_ + "/" + sub));
   }
-  ARCA_ASSIGN(UniqueFd upper, open_dir_at(dir.get(), "upper", path_ + "/upper"));
-  ARCA_ASSIGN(UniqueFd work, open_dir_at(dir.get(), "work", path_ + "/work"));
-  ARCA_ASSIGN(UniqueFd target, open_dir_at(dir.get(), "root", root()));
-  // Through fds: no path of ours is parsed as overlay options (commas, colons).
-  std::string options = "lowerdir=" + fd_path(base.get()) + ",upperdir=" + fd_path(upper.get()) +
-                        ",workdir=" + fd_path(work.get());
-  if (mount("overlay", fd_path(target.get()).c_str(), "overlay", 0, options.c_str()) != 0) {
-    return Error::os("mount overlay on " + quote(root()));
-  }
-  mounted_ = true;
-  return {};
+  return plan::Launch::OverlayRoot{lower, path_ + "/upper", path_ + "/work"};
 }
 
 Status ShellRoot::remove() {
   if (!dir_.valid()) return {};
-  if (mounted_ && umount2(root().c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
-    return Error::os("unmount " + quote(root()));
-  }
-  mounted_ = false;
   auto removed = remove_tree_at(parent_.get(), id_, path_);
   dir_.reset();
   return removed;

@@ -5,9 +5,10 @@
 // shell holds an flock on the directory for its whole life.
 //
 // Nothing may outlive a shell, even one that is SIGKILLed:
-// - the overlay is mounted in a private mount namespace of the arca process (the host
-//   never sees it) and the container's mount namespace is a copy of that one, so the
-//   kernel drops the overlay once arca and the container are gone;
+// - the overlay is mounted by the container's init, in the container's own mount
+//   namespace (plan::Launch::rootfs_overlay): the host never sees it, and the kernel
+//   drops it with the container's last process; no arca process has to unmount anything
+//   (which would cost an RCU grace period of wall time on every exit);
 // - the container dies with arca (the init keeps PR_SET_PDEATHSIG, process/init.h);
 // - what remains on disk (this directory, the state dir, the cgroups) is removed by the
 //   arca that runs the shell, or, when that one was killed, by the next `arca shell`: a
@@ -20,6 +21,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "plan/launch.h"
 
 namespace arca::image {
 
@@ -45,10 +47,11 @@ class ShellRoot {
   // Records the cache entry this shell runs on: prune leaves it alone while we live.
   Status pin_image(const std::string& key);
 
-  // Moves this process into a private mount namespace (its mounts propagate nowhere)
-  // and mounts an overlay of `lower` (read-only base) on root().
-  Status mount_overlay(const std::string& lower);
-  // Unmounts root() (if mounted) and removes the scratch directory.
+  // Creates upper/, work/ and root/ for an overlay of `lower` (the read-only base) on
+  // root(), for the init to mount. Overlay options cannot carry ',' ':' or '\\' in paths:
+  // such a `lower` is refused.
+  Result<plan::Launch::OverlayRoot> make_overlay(const std::string& lower);
+  // Removes the scratch directory.
   Status remove();
 
  private:
@@ -57,7 +60,6 @@ class ShellRoot {
   std::string path_;
   UniqueFd parent_;  // <shells>
   UniqueFd dir_;     // holds the flock
-  bool mounted_ = false;  // the overlay, in our private mount namespace
 };
 
 }  // namespace arca::image

@@ -403,6 +403,8 @@ def test_two_shells_on_one_image_do_not_see_each_other(sh, tmp_path, base_layer)
         while not os.path.exists(upper) and time.time() < deadline and p.poll() is None:
             time.sleep(0.05)
         assert os.path.exists(upper), p.stderr.read() if p.poll() is not None else "no mark"
+        # The overlay exists only in the container's mount namespace, never in ours.
+        assert arcatest.mounts_under(sh.work) == []
         out = sh.ok("--rootfs", archive, "--", "sh", "-c",
                     "test -e /etc/mark && echo seen || echo unseen; echo b > /etc/mark2")
         assert out.strip() == "unseen"
@@ -679,6 +681,8 @@ def test_bad_input_fails_with_one_line_and_leaves_nothing(sh, tmp_path, builtin_
                     gzip.compress(make_tar(lambda tf: add_tree(tf, builtin_root)))[:30000])
     text = write(str(tmp_path / "notes.txt"), b"just some text, not an archive\n" * 100)
     empty = write(str(tmp_path / "empty.tar"), b"")
+    comma = str(tmp_path / "a,b")
+    shutil.copytree(builtin_root, comma, symlinks=True)
     cases = [
         (["--rootfs", str(tmp_path / "missing.tar")], "No such file or directory"),
         (["--rootfs", corrupt], "corrupt.tar.gz"),
@@ -694,6 +698,7 @@ def test_bad_input_fails_with_one_line_and_leaves_nothing(sh, tmp_path, builtin_
         (["-u", "nosuchuser"], "nosuchuser"),
         (["--hostname", "bad name"], "--hostname"),
         (["--rw"], "--rw"),
+        (["--rootfs", comma], "use --rw"),
         (["--", "/bin/no-such-command"], "no-such-command"),
     ]
     for args, expect in cases:
