@@ -23,7 +23,8 @@
 #include "image/shell_root.h"
 #include "linux/syscalls.h"
 #include "rootfs/resolve.h"
-#include "signals.h"
+#include "container.h"
+#include "lifecycle.h"
 #include "state/state.h"
 #include "verbs.h"
 
@@ -125,24 +126,22 @@ Result<image::ShellInputs> gather_inputs(const ShellFlags& f, const image::Resol
 
 // Shells whose arca died (SIGKILL, a crash): their container died with it (pdeathsig);
 // remove the state dir, cgroups and scratch directory they left.
-void collect_stale_shells(const std::string& shells_dir) {
+void collect_stale_shells(const Globals& g, const std::string& shells_dir) {
   auto stale = image::ShellRoot::stale(shells_dir);
   if (!stale) {
     log::warn("stale shells: " + stale.error().render());
     return;
   }
   for (auto& shell : *stale) {
-    std::string root = shell.state_root();
-    auto dir = root.empty() ? Result<state::StateDir>(Error::invalid("no state root"))
-                            : state::StateDir::open(root, shell.id());
-    if (dir && dir->lock()) {
-      auto record = dir->load();
-      auto it = record ? record->annotations.find("arca.shell.scratch")
-                       : std::map<std::string, std::string>::iterator();
-      if (record && it != record->annotations.end() && it->second == shell.path()) {
-        if (auto s = kill_and_wait(*record); !s) log::warn(s.error().render());
-        if (auto s = destroy_cgroups(*record); !s) log::warn(s.error().render());
-        (void)dir->remove();
+    Globals where = g;
+    where.root = shell.state_root();
+    auto c = where.root.empty() ? Result<Container>(Error::invalid("no state root"))
+                                : open_container(where, shell.id(), true);
+    if (c) {
+      // Only if it is this shell's container, not a later one that took the name.
+      auto it = c->record.annotations.find("arca.shell.scratch");
+      if (it != c->record.annotations.end() && it->second == shell.path()) {
+        if (auto s = destroy_container(*c); !s) log::warn(s.error().render());
       }
     }
     if (auto s = shell.remove(); !s) log::warn("stale shell: " + s.error().render());
@@ -178,7 +177,7 @@ Result<int> run_shell(const Globals& g, ShellFlags& f) {
   std::string id = f.name.empty() ? generated_name() : f.name;
   ARCA_TRY(state::validate_id(id));
   const std::string work = image::work_dir(f.cache_dir);
-  collect_stale_shells(work + "/shells");
+  collect_stale_shells(g, work + "/shells");
   ARCA_ASSIGN(image::ResolvedRoot base, resolve(f, work));
   if (f.rw && !base.plain_dir) return Error::invalid("--rw needs a directory --rootfs");
   ARCA_ASSIGN(image::ShellInputs inputs, gather_inputs(f, base));
@@ -193,10 +192,10 @@ Result<int> run_shell(const Globals& g, ShellFlags& f) {
       ARCA_ASSIGN(overlay, scratch.make_overlay(base.path));
     }
     inputs.rootfs = f.rw ? base.path : scratch.root();
-    ARCA_ASSIGN(spec::Config config, image::make_shell_config(f.options, inputs));
-    config.annotations["arca.shell.scratch"] = scratch.path();
-    if (!base.digest.empty()) config.annotations["arca.shell.image"] = base.digest;
-    ARCA_ASSIGN(Bundle bundle, bundle_from_config(std::move(config), scratch.path()));
+    inputs.annotations["arca.shell.scratch"] = scratch.path();
+    if (!base.digest.empty()) inputs.annotations["arca.shell.image"] = base.digest;
+    ARCA_ASSIGN(std::string config, image::make_shell_config_text(f.options, inputs));
+    ARCA_ASSIGN(Bundle bundle, bundle_from_text(std::move(config), scratch.path()));
     bundle.launch.rootfs_overlay = overlay;
     return run_foreground(g, id, bundle, true);
   }();

@@ -275,7 +275,7 @@ const std::vector<std::string>& default_capabilities() {
   return caps;
 }
 
-Result<spec::Config> make_shell_config(const ShellOptions& o, const ShellInputs& in) {
+Result<std::string> make_shell_config_text(const ShellOptions& o, const ShellInputs& in) {
   std::string hostname = o.hostname.empty() ? in.name : o.hostname;
   ARCA_TRY(check_hostname(hostname));
   if (o.net != "none" && o.net != "host") {
@@ -316,7 +316,13 @@ Result<spec::Config> make_shell_config(const ShellOptions& o, const ShellInputs&
   if (o.net == "host" && in.resolv_conf) {
     j["mounts"].push_back(bind_mount("/etc/resolv.conf", "/etc/resolv.conf", true));
   }
-  auto config = spec::parse_config(j.dump());
+  if (!in.annotations.empty()) j["annotations"] = in.annotations;
+  return j.dump();
+}
+
+Result<spec::Config> make_shell_config(const ShellOptions& o, const ShellInputs& in) {
+  ARCA_ASSIGN(std::string text, make_shell_config_text(o, in));
+  auto config = spec::parse_config(text);
   if (!config) return std::move(config).error().context("shell config");
   return config;
 }

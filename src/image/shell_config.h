@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -58,6 +59,7 @@ struct ShellInputs {
   // Looks up the host's environment for `-e NAME` without a value.
   std::function<std::optional<std::string>(const std::string&)> host_env;
   std::vector<Volume> volumes;  // sources absolute and existing
+  std::map<std::string, std::string> annotations;
   bool resolv_conf = false;  // the host has /etc/resolv.conf (bound with --net host)
 };
 
@@ -78,7 +80,9 @@ Result<UserIds> resolve_user(const std::string& spec, const std::string& passwd,
 inline constexpr int64_t kDefaultPidsLimit = 1024;
 const std::vector<std::string>& default_capabilities();
 
-// The whole config.
+// The whole config as config.json text (what `exec` later reads from the state dir), and
+// parsed.
+Result<std::string> make_shell_config_text(const ShellOptions& options, const ShellInputs& inputs);
 Result<spec::Config> make_shell_config(const ShellOptions& options, const ShellInputs& inputs);
 
 }  // namespace arca::image
