@@ -1,5 +1,7 @@
 #include "image/entry_path.h"
 
+#include "rootfs/resolve.h"
+
 namespace arca::image {
 
 namespace {
@@ -16,13 +18,7 @@ Result<std::string> clean_entry_path(const std::string& name) {
     return Error::invalid("archive entry " + quote(name) + ": absolute name");
   }
   std::string out;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = name.find('/', start);
-    if (end == std::string::npos) end = name.size();
-    std::string part = name.substr(start, end - start);
-    start = end + 1;
-    if (part.empty() || part == ".") continue;
+  for (const auto& part : rootfs::split_path(name)) {
     if (part == "..") {
       return Error::invalid("archive entry " + quote(name) + ": \"..\" leads out of the root");
     }

@@ -41,18 +41,12 @@ bool image_top_level(const std::string& name) {
 std::string join_link(const std::string& dir, const std::string& target) {
   std::vector<std::string> parts;
   std::string whole = target.empty() || target.front() == '/' ? target : dir + "/" + target;
-  size_t start = 0;
-  while (start <= whole.size()) {
-    size_t end = whole.find('/', start);
-    if (end == std::string::npos) end = whole.size();
-    std::string part = whole.substr(start, end - start);
-    start = end + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
+  for (auto& part : rootfs::split_path(whole)) {
+    if (part != "..") {
+      parts.push_back(std::move(part));
+    } else if (!parts.empty()) {
+      parts.pop_back();
     }
-    parts.push_back(part);
   }
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;

@@ -34,22 +34,26 @@ TEST(ImageEntryPath, ParentAndLeaf) {
 }
 
 TEST(ImageWhiteout, Classifies) {
-  auto none = classify_whiteout("etc/passwd");
-  EXPECT_EQ(none->kind, WhiteoutKind::kNone);
-  auto remove = classify_whiteout("etc/.wh.passwd");
-  EXPECT_EQ(remove->kind, WhiteoutKind::kRemove);
-  EXPECT_EQ(remove->target, "etc/passwd");
-  auto top = classify_whiteout(".wh.opt");
-  EXPECT_EQ(top->kind, WhiteoutKind::kRemove);
-  EXPECT_EQ(top->target, "opt");
-  auto opaque = classify_whiteout("usr/share/.wh..wh..opq");
-  EXPECT_EQ(opaque->kind, WhiteoutKind::kOpaque);
-  EXPECT_EQ(opaque->target, "usr/share");
-  auto root_opaque = classify_whiteout(".wh..wh..opq");
-  EXPECT_EQ(root_opaque->kind, WhiteoutKind::kOpaque);
-  EXPECT_EQ(root_opaque->target, "");
-  EXPECT_EQ(classify_whiteout("a/.wh..wh.plnk")->kind, WhiteoutKind::kIgnore);
-  EXPECT_EQ(classify_whiteout("a/x.wh.y")->kind, WhiteoutKind::kNone);
+  struct Case {
+    const char* path;
+    WhiteoutKind kind;
+    const char* target;
+  };
+  const Case cases[] = {
+      {"etc/passwd", WhiteoutKind::kNone, ""},
+      {"etc/.wh.passwd", WhiteoutKind::kRemove, "etc/passwd"},
+      {".wh.opt", WhiteoutKind::kRemove, "opt"},
+      {"usr/share/.wh..wh..opq", WhiteoutKind::kOpaque, "usr/share"},
+      {".wh..wh..opq", WhiteoutKind::kOpaque, ""},
+      {"a/.wh..wh.plnk", WhiteoutKind::kIgnore, ""},
+      {"a/x.wh.y", WhiteoutKind::kNone, ""},
+  };
+  for (const auto& c : cases) {
+    auto w = classify_whiteout(c.path);
+    ASSERT_TRUE(w) << c.path;
+    EXPECT_EQ(w->kind, c.kind) << c.path;
+    EXPECT_EQ(w->target, c.target) << c.path;
+  }
 }
 
 TEST(ImageWhiteout, RefusesWhiteoutsOfDots) {
