@@ -214,7 +214,7 @@ void add_shell(args::Command& app, Globals& g, Action& action) {
       "shell",
       "run COMMAND (default: the image's, else /bin/sh) in a throw-away container\non the "
       "built-in root or an image. The first operand starts the command: its options\nare "
-      "its own (`arca shell ls -l`). The container gets its own pid, mount, ipc, uts,\ncgroup "
+      "its own (`arca shell ls -l`). The container gets its own pid, mount, ipc, uts\n"
       "and (unless --net host) network namespaces, a clean environment (PATH, TERM,\nHOME, "
       "HOSTNAME, the image's Env and -e), Docker's default capabilities and the\nlimits "
       "below. Its root is a copy-on-write overlay over the base; everything\n(overlay, "

@@ -309,7 +309,8 @@ Result<std::string> make_shell_config_text(const ShellOptions& o, const ShellInp
   for (const auto& ns : lin["namespaces"]) {
     if (!(o.net == "host" && ns["type"] == "network")) namespaces.push_back(ns);
   }
-  namespaces.push_back({{"type", "cgroup"}});
+  // No cgroup namespace (as Docker on cgroup v1): on a v1 host the rootfs layer then binds
+  // the host's whole hierarchy at /sys/fs/cgroup instead of the container's own cgroup.
   lin["namespaces"] = namespaces;
   ARCA_ASSIGN(lin["resources"], make_resources(o, in));
   for (const auto& v : in.volumes) j["mounts"].push_back(bind_mount(v.source, v.destination, v.read_only));

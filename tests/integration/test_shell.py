@@ -348,6 +348,8 @@ def test_default_limits_and_flags_reach_the_cgroup(sh):
             sh.arca("kill", name, "KILL")
             p.wait(timeout=CMD_TIMEOUT)
         sh.assert_clean([name])
+    # And the container sees its own cgroup, limit included.
+    assert sh.ok("--pids-limit", "77", "--", "cat", "/sys/fs/cgroup/pids/pids.max") == "77\n"
 
 
 def test_pids_limit_stops_a_fork_bomb_while_the_host_still_forks(sh):

@@ -52,7 +52,7 @@ TEST(ShellConfig, Defaults) {
   EXPECT_EQ(c.process.cwd, "/");
   EXPECT_EQ(c.process.user.uid, 0u);
   EXPECT_FALSE(c.process.terminal);
-  for (const char* ns : {"pid", "mount", "ipc", "uts", "network", "cgroup"}) {
+  for (const char* ns : {"pid", "mount", "ipc", "uts", "network"}) {
     EXPECT_TRUE(has_namespace(c, ns)) << ns;
   }
   ASSERT_TRUE(c.linux.resources);
