@@ -16,15 +16,15 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "bundle.h"
+#include "container.h"
 #include "image/cache.h"
 #include "image/files.h"
 #include "image/resolve.h"
 #include "image/shell_config.h"
 #include "image/shell_root.h"
+#include "lifecycle.h"
 #include "linux/syscalls.h"
 #include "rootfs/resolve.h"
-#include "container.h"
-#include "lifecycle.h"
 #include "state/state.h"
 #include "verbs.h"
 
@@ -74,7 +74,8 @@ uint64_t host_memory() {
   if (!meminfo) return 0;
   for (const auto& line : text::lines(*meminfo)) {
     auto words = text::words(line);
-    if (words.size() >= 2 && words[0] == "MemTotal:") return strtoull(words[1].c_str(), nullptr, 10) * 1024;
+    if (words.size() >= 2 && words[0] == "MemTotal:")
+      return strtoull(words[1].c_str(), nullptr, 10) * 1024;
   }
   return 0;
 }
@@ -212,13 +213,13 @@ void add_shell(args::Command& app, Globals& g, Action& action) {
   static ShellFlags f;
   auto* s = app.add_subcommand(
       "shell",
-      "run COMMAND (default: the image's, else /bin/sh) in a throw-away container\non the "
-      "built-in root or an image. The first operand starts the command: its options\nare "
-      "its own (`arca shell ls -l`). The container gets its own pid, mount, ipc, uts\n"
-      "and (unless --net host) network namespaces, a clean environment (PATH, TERM,\nHOME, "
-      "HOSTNAME, the image's Env and -e), Docker's default capabilities and the\nlimits "
-      "below. Its root is a copy-on-write overlay over the base; everything\n(overlay, "
-      "state, cgroups) is removed when it exits, also when arca is killed.");
+      "run COMMAND (default: the image's, else /bin/sh) in a throw-away container on the\n"
+      "built-in root or an image. The first operand starts the command; its options are\n"
+      "its own (`arca shell ls -l`). The container gets its own pid, mount, ipc, uts and\n"
+      "(unless --net host) network namespaces, a clean environment (PATH, TERM, HOME,\n"
+      "HOSTNAME, the image's Env, -e), Docker's default capabilities and the limits below.\n"
+      "Its root is a copy-on-write overlay over the base; everything (overlay, state,\n"
+      "cgroups) is removed when it exits, also when arca is killed.");
   auto& o = f.options;
   s->add_option("--rootfs", f.rootfs,
                 "root: a directory, a tarball (.tar[.gz|.xz|.zst]), an OCI layout or archive, "

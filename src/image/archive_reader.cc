@@ -98,7 +98,7 @@ Result<Entry> to_entry(archive_entry* e, const std::string& archive_name) {
   out.size = archive_entry_size(e);
   out.mtime_sec = archive_entry_mtime(e);
   out.mtime_nsec = archive_entry_mtime_nsec(e);
-  const char* link = out.type == EntryType::kHardlink ? archive_entry_hardlink(e)
+  const char* link = out.type == EntryType::kHardlink  ? archive_entry_hardlink(e)
                      : out.type == EntryType::kSymlink ? archive_entry_symlink(e)
                                                        : nullptr;
   if (out.type == EntryType::kSymlink && link == nullptr) {

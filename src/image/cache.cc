@@ -25,7 +25,8 @@ std::string random_name() {
   unsigned char bytes[8] = {};
   if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes) {
     auto pid = static_cast<unsigned>(getpid());
-    for (size_t i = 0; i < sizeof bytes; ++i) bytes[i] = static_cast<unsigned char>(pid >> (i % 4 * 8));
+    for (size_t i = 0; i < sizeof bytes; ++i)
+      bytes[i] = static_cast<unsigned char>(pid >> (i % 4 * 8));
   }
   static const char kHex[] = "0123456789abcdef";
   std::string out;
@@ -48,7 +49,8 @@ std::vector<std::string> list_names(int dir_fd) {
 }
 
 Result<UniqueFd> subdir(int parent, const char* name, const std::string& where) {
-  if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST) return Error::os("create " + quote(where));
+  if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST)
+    return Error::os("create " + quote(where));
   UniqueFd fd(openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return Error::os("open " + quote(where));
   return fd;
@@ -154,7 +156,8 @@ Result<CacheEntry> Cache::add(const std::string& key,
   return *entry;
 }
 
-std::optional<std::string> Cache::remembered_key(const std::string& source, const std::string& image,
+std::optional<std::string> Cache::remembered_key(const std::string& source,
+                                                 const std::string& image,
                                                  const struct stat& st) const {
   auto text = read_file_at(fd_.get(), "sources/" + source_file(source, image));
   if (!text) return std::nullopt;

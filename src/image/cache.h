@@ -30,8 +30,8 @@ namespace arca::image {
 std::string work_dir(const std::string& flag);
 
 struct CacheEntry {
-  std::string key;  // "sha256:<hex>"
-  std::string dir;  // <cache>/sha256/<hex>
+  std::string key;                                 // "sha256:<hex>"
+  std::string dir;                                 // <cache>/sha256/<hex>
   nlohmann::json meta = nlohmann::json::object();  // image.json
   std::string rootfs() const { return dir + "/rootfs"; }
 };

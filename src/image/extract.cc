@@ -84,8 +84,8 @@ Status Extractor::set_meta(int fd, const Entry& e, const std::string& path, bool
 
 Status Extractor::write_file(int parent, const std::string& leaf, const Entry& e) {
   const std::string& path = e.name;
-  UniqueFd fd(openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                     0600));
+  UniqueFd fd(
+      openat(parent, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return Error::os("create " + quote(path));
   static std::vector<char> buf(1 << 18);  // single-threaded
   for (;;) {
@@ -131,7 +131,8 @@ Status Extractor::make_node(int parent, const std::string& leaf, const std::stri
                             const Entry& e) {
   if (e.type == EntryType::kDirectory) {
     struct stat st;
-    bool is_dir = fstatat(parent, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    bool is_dir =
+        fstatat(parent, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
     if (!is_dir) {
       ARCA_TRY(clear(parent, leaf, path));
       if (mkdirat(parent, leaf.c_str(), 0700) != 0) return Error::os("mkdir " + quote(e.name));
@@ -154,7 +155,8 @@ Status Extractor::make_node(int parent, const std::string& leaf, const std::stri
       if (!fd.valid()) return Error::os("open " + quote(e.name));
       // fchown/fchmod do not take O_PATH fds; the /proc link names exactly this inode.
       std::string via = "/proc/self/fd/" + std::to_string(fd.get());
-      if (as_root_ && chown(via.c_str(), e.uid, e.gid) != 0) return Error::os("chown " + quote(e.name));
+      if (as_root_ && chown(via.c_str(), e.uid, e.gid) != 0)
+        return Error::os("chown " + quote(e.name));
       if (chmod(via.c_str(), e.mode) != 0) return Error::os("chmod " + quote(e.name));
       return {};
     }
@@ -170,7 +172,8 @@ Status Extractor::hide_lower(int dir_fd, const std::string& dir) {
     std::string path = dir.empty() ? name : dir + "/" + name;
     if (!touched_.count(path)) {
       result = clear(dir_fd, name, path);
-    } else if (UniqueFd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    } else if (UniqueFd sub(
+                   openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
                sub.valid()) {
       result = hide_lower(sub.get(), path);  // ours, but its contents may be the lower's
     }

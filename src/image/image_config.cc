@@ -18,8 +18,7 @@ Status read_strings(const json& obj, const char* key, const std::string& where,
   return {};
 }
 
-Status read_string(const json& obj, const char* key, const std::string& where,
-                   std::string* out) {
+Status read_string(const json& obj, const char* key, const std::string& where, std::string* out) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return {};
   if (!it->is_string()) return Error::invalid(where + key + ": must be a string");

@@ -22,7 +22,8 @@ Result<ImageConfig> read_config(const ImageStore& store, const BlobRef& ref) {
     return Error::invalid("image config " + ref.digest + ": digest mismatch");
   }
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Error::invalid("image config " + quote(ref.path) + ": not valid JSON");
+  if (j.is_discarded())
+    return Error::invalid("image config " + quote(ref.path) + ": not valid JSON");
   return parse_image_config(j);
 }
 

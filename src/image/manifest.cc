@@ -35,7 +35,8 @@ bool is_index(const std::string& media_type) {
 
 // Fetches a blob by descriptor and checks its digest: the content address is what makes
 // the cache key trustworthy.
-Result<json> load_verified(const json& descriptor, const BlobLoader& load, const std::string& what) {
+Result<json> load_verified(const json& descriptor, const BlobLoader& load,
+                           const std::string& what) {
   std::string digest = string_at(descriptor, "digest");
   ARCA_ASSIGN(std::string path, blob_path(digest));
   ARCA_ASSIGN(std::string text, load(path));
@@ -64,8 +65,8 @@ bool platform_fits(const json& descriptor, const std::string& arch) {
 }
 
 // Picks the one manifest of an index: by name when asked, else the only one that fits.
-Result<json> pick(const json& index, const std::string& want, const std::string& arch,
-                  bool nested, std::string* name) {
+Result<json> pick(const json& index, const std::string& want, const std::string& arch, bool nested,
+                  std::string* name) {
   auto it = index.find("manifests");
   if (it == index.end() || !it->is_array() || it->empty()) {
     return Error::invalid("index: no manifests");
@@ -86,8 +87,8 @@ Result<json> pick(const json& index, const std::string& want, const std::string&
   }
   if (fits.empty()) return Error::invalid("no image for linux/" + arch + " in the index");
   if (fits.size() > 1 && !nested) {
-    return Error::invalid("the archive holds " + std::to_string(fits.size()) + " images (" +
-                          all + "): choose one with --image");
+    return Error::invalid("the archive holds " + std::to_string(fits.size()) + " images (" + all +
+                          "): choose one with --image");
   }
   if (!nested) {
     auto names = entry_names(*fits.front());
@@ -192,10 +193,11 @@ Result<ImagePlan> plan_docker(const std::string& manifest_json, const std::strin
     all += (all.empty() ? "" : ", ") + (first.empty() ? std::string("<untagged>") : first);
     if (named) fits.push_back(&image);
   }
-  if (fits.empty()) return Error::invalid("no image " + quote(want) + " in the archive (it has: " + all + ")");
+  if (fits.empty())
+    return Error::invalid("no image " + quote(want) + " in the archive (it has: " + all + ")");
   if (fits.size() > 1) {
-    return Error::invalid("the archive holds " + std::to_string(fits.size()) + " images (" +
-                          all + "): choose one with --image");
+    return Error::invalid("the archive holds " + std::to_string(fits.size()) + " images (" + all +
+                          "): choose one with --image");
   }
   const json& image = *fits.front();
   ImagePlan plan;

@@ -109,7 +109,8 @@ Result<ResolvedRoot> resolve_archive(const std::string& path, const struct stat&
   auto entry = cache.find(*key);
   if (!entry) {
     log::debug("image: unpacking " + quote(path) + " into the cache as " + *key);
-    auto added = cache.add(*key, [&](int rootfs_fd) { return unpack_archive(path, st, rootfs_fd, request); });
+    auto added = cache.add(
+        *key, [&](int rootfs_fd) { return unpack_archive(path, st, rootfs_fd, request); });
     if (!added) return std::move(added).error();
     entry = std::move(added).value();
   }

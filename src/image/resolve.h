@@ -23,11 +23,11 @@ struct RootRequest {
 };
 
 struct ResolvedRoot {
-  std::string path;         // absolute directory: the base of the shell's root
-  bool plain_dir = false;   // a root directory of the user's (--rw may write into it)
-  std::string digest;       // the cache key ("sha256:..."); empty for a plain directory
-  ImageConfig config;       // empty for a plain directory or tarball
-  std::string name;         // the image's name (an OCI ref name or a RepoTag), if any
+  std::string path;        // absolute directory: the base of the shell's root
+  bool plain_dir = false;  // a root directory of the user's (--rw may write into it)
+  std::string digest;      // the cache key ("sha256:..."); empty for a plain directory
+  ImageConfig config;      // empty for a plain directory or tarball
+  std::string name;        // the image's name (an OCI ref name or a RepoTag), if any
   // A cache entry: the cache lock, held shared so that `arca images prune` cannot remove
   // the entry before the caller has pinned it (ShellRoot::pin_image); then drop it.
   UniqueFd cache_lock;

@@ -61,8 +61,8 @@ void set_env(std::vector<std::string>& env, const std::string& entry) {
 }
 
 // "-e K=V" as is; "-e K" with the host's value, or nothing when the host has none.
-Status add_env_flag(std::vector<std::string>& env, const std::string& flag,
-                    const ShellInputs& in, const std::string& where) {
+Status add_env_flag(std::vector<std::string>& env, const std::string& flag, const ShellInputs& in,
+                    const std::string& where) {
   if (flag.empty() || flag.front() == '=') {
     return Error::invalid(where + " " + quote(flag) + ": must be NAME=VALUE or NAME");
   }
@@ -102,7 +102,8 @@ Result<std::vector<std::string>> make_args(const ShellOptions& o, const ImageCon
 
 Status check_hostname(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 64;
-  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.');
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.');
   if (!ok) {
     return Error::invalid("--hostname " + quote(name) +
                           ": must be 1 to 64 letters, digits, '-' or '.'");
@@ -153,10 +154,11 @@ json device_rules() {
     if (minor >= 0) rule["minor"] = minor;
     return rule;
   };
-  json rules = json::array({{{"allow", false}, {"access", "rwm"}}, allow("c", -1, -1, "m"),
-                            allow("b", -1, -1, "m")});
-  for (const auto& node : plan::default_devices()) rules.push_back(allow("c", node.major, node.minor, "rwm"));
-  rules.push_back(allow("c", 5, 2, "rwm"));    // /dev/ptmx
+  json rules = json::array(
+      {{{"allow", false}, {"access", "rwm"}}, allow("c", -1, -1, "m"), allow("b", -1, -1, "m")});
+  for (const auto& node : plan::default_devices())
+    rules.push_back(allow("c", node.major, node.minor, "rwm"));
+  rules.push_back(allow("c", 5, 2, "rwm"));     // /dev/ptmx
   rules.push_back(allow("c", 136, -1, "rwm"));  // /dev/pts/*
   return rules;
 }
@@ -166,7 +168,8 @@ Result<json> make_resources(const ShellOptions& o, const ShellInputs& in) {
   if (!o.memory.empty()) {
     auto bytes = cgroups::parse_ram_bytes(o.memory);
     if (!bytes) return Error::invalid("--memory " + quote(o.memory) + ": not a size (512m, 2g)");
-    if (*bytes == 0 || *bytes < -1) return Error::invalid("--memory " + quote(o.memory) + ": must be > 0");
+    if (*bytes == 0 || *bytes < -1)
+      return Error::invalid("--memory " + quote(o.memory) + ": must be > 0");
     if (*bytes > 0) resources["memory"] = {{"limit", *bytes}};
   } else if (in.host_memory > 0) {
     resources["memory"] = {{"limit", in.host_memory / 2}};
@@ -247,7 +250,8 @@ Result<UserIds> resolve_user(const std::string& spec, const std::string& passwd,
     entry = find_entry(passwd, parts[0], 2);
   } else {
     entry = find_entry(passwd, parts[0], 0);
-    if (!entry) return Error::invalid("user " + quote(parts[0]) + ": not in the image's /etc/passwd");
+    if (!entry)
+      return Error::invalid("user " + quote(parts[0]) + ": not in the image's /etc/passwd");
     auto listed = parse_id((*entry)[2]);
     if (!listed) return Error::invalid("user " + quote(parts[0]) + ": bad uid in /etc/passwd");
     ids.uid = *listed;
@@ -259,7 +263,8 @@ Result<UserIds> resolve_user(const std::string& spec, const std::string& passwd,
     } else {
       auto g = find_entry(group, parts[1], 0);
       auto listed = g ? parse_id((*g)[2]) : std::nullopt;
-      if (!listed) return Error::invalid("group " + quote(parts[1]) + ": not in the image's /etc/group");
+      if (!listed)
+        return Error::invalid("group " + quote(parts[1]) + ": not in the image's /etc/group");
       ids.gid = *listed;
     }
   }
@@ -268,10 +273,10 @@ Result<UserIds> resolve_user(const std::string& spec, const std::string& passwd,
 
 const std::vector<std::string>& default_capabilities() {
   static const std::vector<std::string> caps = {
-      "CAP_CHOWN",      "CAP_DAC_OVERRIDE",     "CAP_FSETID",     "CAP_FOWNER",
-      "CAP_MKNOD",      "CAP_NET_RAW",          "CAP_SETGID",     "CAP_SETUID",
-      "CAP_SETFCAP",    "CAP_SETPCAP",          "CAP_NET_BIND_SERVICE",
-      "CAP_SYS_CHROOT", "CAP_KILL",             "CAP_AUDIT_WRITE"};
+      "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+      "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+      "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+      "CAP_KILL",    "CAP_AUDIT_WRITE"};
   return caps;
 }
 
@@ -313,7 +318,8 @@ Result<std::string> make_shell_config_text(const ShellOptions& o, const ShellInp
   // the host's whole hierarchy at /sys/fs/cgroup instead of the container's own cgroup.
   lin["namespaces"] = namespaces;
   ARCA_ASSIGN(lin["resources"], make_resources(o, in));
-  for (const auto& v : in.volumes) j["mounts"].push_back(bind_mount(v.source, v.destination, v.read_only));
+  for (const auto& v : in.volumes)
+    j["mounts"].push_back(bind_mount(v.source, v.destination, v.read_only));
   if (o.net == "host" && in.resolv_conf) {
     j["mounts"].push_back(bind_mount("/etc/resolv.conf", "/etc/resolv.conf", true));
   }

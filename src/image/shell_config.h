@@ -46,13 +46,13 @@ Result<Volume> parse_volume(const std::string& text);
 
 // What the shell learns from the host and the image before building the config.
 struct ShellInputs {
-  std::string rootfs;    // absolute: the container's root (overlay mount or a directory)
-  std::string name;      // container id; the default hostname
+  std::string rootfs;  // absolute: the container's root (overlay mount or a directory)
+  std::string name;    // container id; the default hostname
   ImageConfig image;
-  std::string passwd;    // the image's /etc/passwd ("" when absent)
-  std::string group;     // the image's /etc/group
-  std::string term;      // the host's TERM ("" when unset)
-  bool terminal = false;  // stdin is a terminal: process.terminal
+  std::string passwd;        // the image's /etc/passwd ("" when absent)
+  std::string group;         // the image's /etc/group
+  std::string term;          // the host's TERM ("" when unset)
+  bool terminal = false;     // stdin is a terminal: process.terminal
   uint64_t host_memory = 0;  // bytes of RAM; 0 when unknown
   // The env files' text, in order, with their names for messages.
   std::vector<std::pair<std::string, std::string>> env_files;

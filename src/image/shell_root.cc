@@ -57,7 +57,8 @@ Result<std::vector<ShellRoot>> ShellRoot::stale(const std::string& shells_dir) {
   }
   ARCA_ASSIGN(auto names, list_dir(parent.get(), shells_dir));
   for (const auto& name : names) {
-    UniqueFd dir(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd dir(
+        openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir.valid() || flock(dir.get(), LOCK_EX | LOCK_NB) != 0) continue;  // alive
     ShellRoot r;
     r.id_ = name;
@@ -76,7 +77,8 @@ std::set<std::string> ShellRoot::images_in_use(const std::string& shells_dir) {
                               : Result<std::vector<std::string>>(std::vector<std::string>());
   if (!names) return keys;
   for (const auto& name : *names) {
-    UniqueFd dir(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd dir(
+        openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     // Locked: its shell runs. (An unlocked one we now hold for a moment; it is stale.)
     if (!dir.valid() || flock(dir.get(), LOCK_SH | LOCK_NB) == 0) continue;
     if (auto key = read_file_at(dir.get(), kImageFile)) keys.insert(*key);
@@ -96,7 +98,8 @@ std::string ShellRoot::state_root() const {
 Result<plan::Launch::OverlayRoot> ShellRoot::make_overlay(const std::string& lower) {
   for (const std::string* path : {&lower, static_cast<const std::string*>(&path_)}) {
     if (path->find_first_of(",:\\\n") != std::string::npos) {
-      return Error::invalid(quote(*path) + ": an overlay layer's path may not hold ',' ':' or "
+      return Error::invalid(quote(*path) +
+                            ": an overlay layer's path may not hold ',' ':' or "
                             "'\\' (use --rw, or another --cache-dir)");
     }
   }

@@ -14,9 +14,9 @@ namespace arca::image {
 
 namespace {
 
-constexpr int64_t kSmallFile = 1 << 20;      // kept in memory by the first pass
-constexpr int64_t kSmallTotal = 64 << 20;    // at most this much in all
-constexpr size_t kLoadLimit = 16 << 20;      // a JSON blob bigger than this is refused
+constexpr int64_t kSmallFile = 1 << 20;    // kept in memory by the first pass
+constexpr int64_t kSmallTotal = 64 << 20;  // at most this much in all
+constexpr size_t kLoadLimit = 16 << 20;    // a JSON blob bigger than this is refused
 
 bool is_hex_id(const std::string& s) {
   if (s.size() != 64) return false;
@@ -179,7 +179,8 @@ Status ImageStore::stream(const std::string& path,
     });
   }
   ARCA_ASSIGN(std::string at, resolve(path));
-  if (auto it = scan_.small.find(at); it != scan_.small.end()) return use(string_source(it->second));
+  if (auto it = scan_.small.find(at); it != scan_.small.end())
+    return use(string_source(it->second));
   if (scan_.sizes.count(at) == 0) return Error(ENOENT, quote(path) + " in " + quote(origin_));
   // A big blob: find it in a new pass (skipping over the others is a seek in a plain tar).
   UniqueFd fd(open(origin_.c_str(), O_RDONLY | O_CLOEXEC));

@@ -19,9 +19,9 @@ enum class ArchiveKind { kRootfs, kOci, kDocker };
 // What a first pass over an archive learnt.
 struct ArchiveScan {
   ArchiveKind kind = ArchiveKind::kRootfs;
-  std::map<std::string, std::string> small;    // path -> content (files up to a limit)
-  std::map<std::string, int64_t> sizes;        // path -> size of every regular file
-  std::map<std::string, std::string> links;    // path -> target path (docker dedups layers)
+  std::map<std::string, std::string> small;  // path -> content (files up to a limit)
+  std::map<std::string, int64_t> sizes;      // path -> size of every regular file
+  std::map<std::string, std::string> links;  // path -> target path (docker dedups layers)
 };
 
 // Reads the archive's headers: an archive whose top level looks like an image (blobs/,
@@ -36,7 +36,7 @@ class ImageStore {
   static ImageStore from_scan(const std::string& archive, ArchiveScan scan);
 
   bool has(const std::string& path) const;
-  int64_t size(const std::string& path) const;  // -1 when unknown
+  int64_t size(const std::string& path) const;              // -1 when unknown
   Result<std::string> load(const std::string& path) const;  // a small file
   // Calls `use` with a Source streaming the file.
   Status stream(const std::string& path,

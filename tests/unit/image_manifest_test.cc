@@ -30,7 +30,8 @@ struct Blobs {
     json m = {{"schemaVersion", 2},
               {"config", add(config, "application/vnd.oci.image.config.v1+json")},
               {"layers", json::array()}};
-    for (const auto& l : layers) m["layers"].push_back(add(l, "application/vnd.oci.image.layer.v1.tar"));
+    for (const auto& l : layers)
+      m["layers"].push_back(add(l, "application/vnd.oci.image.layer.v1.tar"));
     return add(m.dump(), "application/vnd.oci.image.manifest.v1+json");
   }
 };
@@ -63,7 +64,8 @@ TEST(ImageManifest, MultiImageNeedsAName) {
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().message().find("choose one with --image"), std::string::npos);
   EXPECT_NE(none.error().message().find("busybox:latest"), std::string::npos);
-  EXPECT_EQ(plan_oci(index.dump(), "busybox", "amd64", b.loader())->layers[0].digest, sha256_of("b"));
+  EXPECT_EQ(plan_oci(index.dump(), "busybox", "amd64", b.loader())->layers[0].digest,
+            sha256_of("b"));
   EXPECT_EQ(plan_oci(index.dump(), "alpine:3.19", "amd64", b.loader())->layers[0].digest,
             sha256_of("a"));
   auto missing = plan_oci(index.dump(), "debian", "amd64", b.loader());
@@ -110,11 +112,12 @@ TEST(ImageManifest, BadDigestsAreNotPaths) {
 }
 
 TEST(ImageManifest, DockerSave) {
-  json manifest = json::array(
-      {{{"Config", "c1.json"}, {"RepoTags", {"example/one:1.0"}}, {"Layers", {"aa/layer.tar", "bb/layer.tar"}}},
-       {{"Config", "blobs/sha256/" + std::string(64, 'c')},
-        {"RepoTags", {"two:latest"}},
-        {"Layers", {"blobs/sha256/" + std::string(64, 'd')}}}});
+  json manifest = json::array({{{"Config", "c1.json"},
+                                {"RepoTags", {"example/one:1.0"}},
+                                {"Layers", {"aa/layer.tar", "bb/layer.tar"}}},
+                               {{"Config", "blobs/sha256/" + std::string(64, 'c')},
+                                {"RepoTags", {"two:latest"}},
+                                {"Layers", {"blobs/sha256/" + std::string(64, 'd')}}}});
   auto none = plan_docker(manifest.dump(), "");
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().message().find("choose one with --image"), std::string::npos);

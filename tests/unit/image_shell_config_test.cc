@@ -42,10 +42,9 @@ bool has_namespace(const spec::Config& c, const std::string& type) {
 TEST(ShellConfig, Defaults) {
   spec::Config c = build({});
   EXPECT_EQ(c.process.args, std::vector<std::string>{"/bin/sh"});
-  EXPECT_EQ(c.process.env,
-            (std::vector<std::string>{
-                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "TERM=xterm-256color", "HOSTNAME=shell-abc123"}));
+  EXPECT_EQ(c.process.env, (std::vector<std::string>{
+                               "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                               "TERM=xterm-256color", "HOSTNAME=shell-abc123"}));
   EXPECT_EQ(c.hostname, "shell-abc123");
   EXPECT_EQ(c.root.path, "/var/lib/arca/shells/s1/root");
   EXPECT_FALSE(c.root.readonly);
@@ -90,9 +89,9 @@ TEST(ShellConfig, EnvironmentLayers) {
   in.image.env = {"PATH=/image/bin", "IMG=yes", "A=image"};
   in.env_files = {{"f", "# c\nB=2\n\nA=file\n"}};
   auto env = build(o, in).process.env;
-  EXPECT_EQ(env, (std::vector<std::string>{"TERM=xterm-256color", "HOSTNAME=shell-abc123",
-                                           "IMG=yes", "B=2", "A=1", "FROM_HOST=hostvalue",
-                                           "PATH=/mine"}));
+  EXPECT_EQ(env,
+            (std::vector<std::string>{"TERM=xterm-256color", "HOSTNAME=shell-abc123", "IMG=yes",
+                                      "B=2", "A=1", "FROM_HOST=hostvalue", "PATH=/mine"}));
 }
 
 TEST(ShellConfig, CommandEntrypointCmd) {
@@ -164,18 +163,27 @@ TEST(ShellConfig, BadFlagsSayWhich) {
     set(o);
     return error_of(o);
   };
-  EXPECT_NE(with([](ShellOptions& o) { o.memory = "10X"; }).find("--memory \"10X\""), std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.memory = "0"; }).find("--memory"), std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.cpus = "abc"; }).find("--cpus \"abc\""), std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.cpus = "0"; }).find("--cpus"), std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.pids_limit = 0; }).find("--pids-limit 0"), std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.net = "bridge"; }).find("--net \"bridge\""), std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.cap_add = {"FLY"}; }).find("--cap-add: unknown capability \"FLY\""),
+  EXPECT_NE(with([](ShellOptions& o) { o.memory = "10X"; }).find("--memory \"10X\""),
             std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.workdir = "rel"; }).find("--workdir \"rel\""), std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.hostname = "a b"; }).find("--hostname \"a b\""), std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) { o.memory = "0"; }).find("--memory"), std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) { o.cpus = "abc"; }).find("--cpus \"abc\""),
+            std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) { o.cpus = "0"; }).find("--cpus"), std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) { o.pids_limit = 0; }).find("--pids-limit 0"),
+            std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) { o.net = "bridge"; }).find("--net \"bridge\""),
+            std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) {
+              o.cap_add = {"FLY"};
+            }).find("--cap-add: unknown capability \"FLY\""),
+            std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) { o.workdir = "rel"; }).find("--workdir \"rel\""),
+            std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) { o.hostname = "a b"; }).find("--hostname \"a b\""),
+            std::string::npos);
   EXPECT_NE(with([](ShellOptions& o) { o.env = {"=x"}; }).find("--env \"=x\""), std::string::npos);
-  EXPECT_NE(with([](ShellOptions& o) { o.user = "bob"; }).find("--user: user \"bob\""), std::string::npos);
+  EXPECT_NE(with([](ShellOptions& o) { o.user = "bob"; }).find("--user: user \"bob\""),
+            std::string::npos);
   EXPECT_NE(with([](ShellOptions& o) { o.command = {""}; }).find("command"), std::string::npos);
   ShellInputs in = inputs();
   in.env_files = {{"bad.env", "OK=1\nnot valid\n"}};
@@ -213,8 +221,8 @@ TEST(ShellUser, Resolves) {
     return r ? std::to_string(r->uid) + ":" + std::to_string(r->gid) : r.error().message();
   };
   EXPECT_EQ(ids("bob"), "1000:100");
-  EXPECT_EQ(ids("1000"), "1000:100");     // known uid: its passwd group
-  EXPECT_EQ(ids("4242"), "4242:0");       // unknown uid: group 0, as docker does
+  EXPECT_EQ(ids("1000"), "1000:100");  // known uid: its passwd group
+  EXPECT_EQ(ids("4242"), "4242:0");    // unknown uid: group 0, as docker does
   EXPECT_EQ(ids("bob:staff"), "1000:50");
   EXPECT_EQ(ids("4242:7"), "4242:7");
   EXPECT_EQ(ids("carol"), "user \"carol\": not in the image's /etc/passwd");
