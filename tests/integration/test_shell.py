@@ -471,12 +471,15 @@ def test_net_none_has_only_loopback_and_host_shares(sh):
     sh.assert_clean()
 
 
-def test_named_shell_is_visible_to_list_and_kill(sh):
+def test_named_shell_is_visible_to_list_exec_and_kill(sh):
     name = new_name()
     p = sh.popen("--name", name, "--", "sleep", "60")
     try:
         wait_running(sh, name, p)
         assert name in sh.arca("list", "-q").stdout.split()
+        ex = sh.arca("exec", name, "sh", "-c", "echo $HOSTNAME; tr \"\\\\0\" \" \" < /proc/1/cmdline")
+        assert ex.returncode == 0, ex.stderr
+        assert ex.stdout.split() == [name, "sleep", "60"]
         assert sh.arca("kill", name, "KILL").returncode == 0
         assert p.wait(timeout=CMD_TIMEOUT) == 137
     finally:
@@ -572,6 +575,38 @@ def test_cache_is_reused(sh, tmp_path, base_layer):
     assert sh.cache_entries() == entries
     images = sh.arca("images").stdout
     assert "sha256:" + entries[0][:12] in images and "img.tar.gz" in images
+    sh.assert_clean()
+
+
+def test_progress_bar_only_on_a_terminal(sh, tmp_path, base_layer):
+    archive = write(str(tmp_path / "img.tar.gz"), gzip.compress(base_layer))
+    p = sh.run("--rootfs", archive, "--", "true")
+    assert p.returncode == 0 and p.stderr == ""
+    shutil.rmtree(os.path.join(sh.cache, "images"))
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.run(sh.argv("--rootfs", archive, "--", "true"), env=sh.env(),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=slave, timeout=CMD_TIMEOUT)
+        os.close(slave)
+        slave = -1
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: no writer left
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
+    assert proc.returncode == 0
+    text = out.decode(errors="replace")
+    assert "arca: unpacking img.tar.gz" in text and "% [" in text and "MB" in text, text
+    assert text.endswith("\r\x1b[K")  # the line is cleared again
     sh.assert_clean()
 
 
