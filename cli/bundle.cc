@@ -12,12 +12,17 @@
 namespace arca::cli {
 
 Result<Bundle> load_bundle(const std::string& dir) {
-  Bundle b;
   std::string given = dir.empty() ? "." : dir;
   char resolved[PATH_MAX];
   if (realpath(given.c_str(), resolved) == nullptr) return Error::os("bundle " + quote(given));
-  b.dir = resolved;
-  ARCA_ASSIGN(b.config_text, linux_sys::read_file(b.dir + "/config.json"));
+  ARCA_ASSIGN(std::string text, linux_sys::read_file(std::string(resolved) + "/config.json"));
+  return bundle_from_text(std::move(text), resolved);
+}
+
+Result<Bundle> bundle_from_text(std::string text, const std::string& dir) {
+  Bundle b;
+  b.dir = dir;
+  b.config_text = std::move(text);
   auto config = spec::parse_config(b.config_text);
   if (!config) return std::move(config).error().context("config.json");
   b.config = std::move(config).value();

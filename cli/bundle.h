@@ -7,6 +7,7 @@
 #include "plan/launch.h"
 #include "security/seccomp.h"
 #include "spec/config.h"
+#include "verbs.h"
 
 namespace arca::cli {
 
@@ -23,5 +24,15 @@ struct Bundle {
 // plans the launch. Features that later work owns are refused or warned about here, so
 // nothing in a config is silently ignored.
 Result<Bundle> load_bundle(const std::string& dir);
+
+// load_bundle after reading config.json, also for a config built in memory (`arca
+// shell`): parsed, validated and planned with `dir` (absolute) as the bundle directory.
+Result<Bundle> bundle_from_text(std::string text, const std::string& dir);
+
+// What `arca run ID` does once its bundle is loaded: create, start, wait forwarding
+// signals, then remove the state dir and cgroups. With `die_with_parent` the container is
+// SIGKILLed when arca dies (`arca shell`: nothing may outlive it).
+Result<int> run_foreground(const Globals& g, const std::string& id, Bundle& bundle,
+                           bool die_with_parent);
 
 }  // namespace arca::cli

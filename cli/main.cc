@@ -51,6 +51,8 @@ int run_main(int argc, char** argv) {
   add_update(app, g, action);
   add_events(app, g, action);
   add_exec(app, g, action);
+  add_shell(app, g, action);
+  add_images(app, g, action);
   add_unimplemented(app, action);
 
   auto parsed = args::parse(app, argc, argv);

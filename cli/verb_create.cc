@@ -27,6 +27,7 @@ struct CreateOptions {
   int preserve_fds = 0;
   bool detach = false;
   bool keep = false;
+  bool die_with_parent = false;  // `arca shell`: the container is SIGKILLed if arca dies
 };
 
 void add_common(args::Command* sub, CreateOptions& o) {
@@ -49,10 +50,8 @@ void add_listen_fds(plan::Launch& launch, int& preserve_fds) {
   launch.env.push_back("LISTEN_PID=1");
 }
 
-Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
-  ARCA_TRY(state::validate_id(o.id));
-  if (o.preserve_fds < 0) return Error::invalid("--preserve-fds: must not be negative");
-  ARCA_ASSIGN(Bundle bundle, load_bundle(o.bundle));
+Result<int> create_or_run_bundle(const Globals& g, const CreateOptions& o, Bundle& bundle,
+                                 bool run) {
   bool detached = !run || o.detach;
   ARCA_TRY(
       console::check_terminal_use(bundle.launch.terminal, detached, !o.console_socket.empty()));
@@ -75,6 +74,7 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   request.preserve_fds = preserve;
   request.systemd_cgroup = g.systemd_cgroup;
   request.console_socket = o.console_socket;
+  request.die_with_parent = o.die_with_parent;
   if (!detached) return run_in_foreground(g, std::move(request), o.keep);
   request.start_now = run;
   sigprocmask(SIG_BLOCK, nullptr, &request.original_mask);
@@ -83,7 +83,23 @@ Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
   return 0;
 }
 
+Result<int> create_or_run(const Globals& g, CreateOptions& o, bool run) {
+  ARCA_TRY(state::validate_id(o.id));
+  if (o.preserve_fds < 0) return Error::invalid("--preserve-fds: must not be negative");
+  ARCA_ASSIGN(Bundle bundle, load_bundle(o.bundle));
+  return create_or_run_bundle(g, o, bundle, run);
+}
+
 }  // namespace
+
+Result<int> run_foreground(const Globals& g, const std::string& id, Bundle& bundle,
+                           bool die_with_parent) {
+  ARCA_TRY(state::validate_id(id));
+  CreateOptions o;
+  o.id = id;
+  o.die_with_parent = die_with_parent;
+  return create_or_run_bundle(g, o, bundle, true);
+}
 
 void add_create_and_run(args::Command& app, Globals& g, Action& action) {
   static CreateOptions create;

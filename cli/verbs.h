@@ -33,6 +33,8 @@ void add_features(args::Command& app, Globals& g, Action& action);
 void add_update(args::Command& app, Globals& g, Action& action);
 void add_events(args::Command& app, Globals& g, Action& action);
 void add_exec(args::Command& app, Globals& g, Action& action);
+void add_shell(args::Command& app, Globals& g, Action& action);
+void add_images(args::Command& app, Globals& g, Action& action);
 void add_unimplemented(args::Command& app, Action& action);
 
 // "create \"c1\"": the operation and operand every error of a verb starts with.

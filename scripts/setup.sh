@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev
   libseccomp-dev libgtest-dev busybox-static python3-pytest runc crun iproute2 procps
-  clang libclang-rt-14-dev)
+  clang libclang-rt-14-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev nettle-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

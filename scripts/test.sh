@@ -40,8 +40,9 @@ export ARCA_BIN=${ARCA_BIN:-$build/arca}
 if [ -z "${ARCA_PROBE:-}" ] && [ -x "$build/arca-probe" ]; then
   export ARCA_PROBE=$build/arca-probe
 fi
-# A one-minute smoke of the config fuzzer (the long runs: tests/fuzz/README.md).
+# Smoke runs of the config and archive fuzzers (the long runs: tests/fuzz/README.md).
 step fuzz scripts/fuzz.sh 60
+step fuzz-archive env FUZZ_TARGET=archive scripts/fuzz.sh 30
 step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration "$@"
 # cgroup v2 for real, in a throwaway qemu guest (about a minute; see scripts/v2.sh).
 step v2 scripts/v2.sh

@@ -92,6 +92,15 @@ struct Launch {
   // Root filesystem.
   std::string rootfs;  // absolute host path
   bool rootfs_readonly = false;
+  // Set by `arca shell`, not by config.json: the init mounts an overlay of these on
+  // `rootfs` instead of binding it onto itself, so the copy-on-write root exists only in
+  // the container's mount namespace and goes away with it.
+  struct OverlayRoot {
+    std::string lower;  // absolute host paths, without ',' ':' or '\'
+    std::string upper;
+    std::string work;
+  };
+  std::optional<OverlayRoot> rootfs_overlay;
   unsigned long rootfs_propagation = 0;  // MS_* (with MS_REC) or 0 for the default
   std::vector<MountStep> mounts;
   bool dev_is_tmpfs = false;        // "/dev" is mounted by the config: populate default devices

@@ -170,7 +170,8 @@ void run_init(const InitOptions& options) {
   // With no_new_privs the filter goes on as late as errors can still be reported: only
   // the sync messages, the exec fifo and execve run under it.
   if (launch.no_new_privileges) check(moved, steps::load_seccomp_filter(options.seccomp, moved));
-  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  // Set again rather than kept: a uid/gid change in the "user" step cleared it.
+  prctl(PR_SET_PDEATHSIG, options.die_with_parent ? SIGKILL : 0, 0, 0, 0);
   check(moved, moved.send({MsgType::kReady, 0, 0, {}}));
   bool start_now = wait_for_ack(moved);
   if (!start_now) {

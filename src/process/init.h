@@ -30,6 +30,8 @@ struct InitOptions {
   sigset_t original_mask;  // arca's signal mask before it blocked signals for `run`
   // Hooks to run or ask for before the process runs; null without any.
   InitHooks* hooks = nullptr;
+  // `arca shell`: the container dies with arca (kept from kReady through execve).
+  bool die_with_parent = false;
 };
 
 // Runs the checklist and execs the container process, or reports and _exits.

@@ -84,6 +84,7 @@ Status write_pid_file(const std::string& path, pid_t pid) {
   options.cgroup_tasks = cgroup_tasks.data();
   options.cgroup_task_count = cgroup_tasks.size();
   options.hooks = hooks;
+  options.die_with_parent = request.die_with_parent;
   if (intermediate) run_intermediate(options);
   run_init(options);
 }

@@ -31,6 +31,7 @@ struct CreateRequest {
   int preserve_fds = 0;
   bool systemd_cgroup = false;  // --systemd-cgroup
   bool start_now = false;       // `run`: no exec fifo, the init execs as soon as it is ready
+  bool die_with_parent = false;  // the init keeps PR_SET_PDEATHSIG=SIGKILL through execve
   sigset_t original_mask;       // the caller's mask before it blocked signals for forwarding
   // process.terminal: the pty master is sent here (runc's protocol, console/); without
   // one it is returned in Created::terminal for the caller to relay.

@@ -136,6 +136,20 @@ Status mount_one(int root, const plan::MountStep& step, const plan::Launch& laun
   return {};
 }
 
+// `arca shell`'s copy-on-write root (plan::Launch::rootfs_overlay), mounted in the
+// container's own mount namespace: the kernel drops it when the container is gone.
+Status mount_overlay_root(const plan::Launch& launch) {
+  const auto& o = *launch.rootfs_overlay;
+  // volatile: no syncs of the upper file system (a whole-disk sync on every exit); the
+  // upper layer is thrown away anyway.
+  std::string data =
+      "lowerdir=" + o.lower + ",upperdir=" + o.upper + ",workdir=" + o.work + ",volatile";
+  if (mount("overlay", launch.rootfs.c_str(), "overlay", 0, data.c_str()) < 0) {
+    return Error::os("mount overlay (lower " + quote(o.lower) + ") on " + quote(launch.rootfs));
+  }
+  return {};
+}
+
 }  // namespace
 
 Status prepare_root(const plan::Launch& launch) {
@@ -153,7 +167,10 @@ Status prepare_root(const plan::Launch& launch) {
   if (shared) ARCA_TRY(make_parent_private(launch.rootfs));
   // pivot_root needs the new root to be a mount point; the recursive self-bind also
   // gives later steps a mount whose root fd they can hold.
-  if (mount(launch.rootfs.c_str(), launch.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+  if (launch.rootfs_overlay) {
+    ARCA_TRY(mount_overlay_root(launch));
+  } else if (mount(launch.rootfs.c_str(), launch.rootfs.c_str(), nullptr, MS_BIND | MS_REC,
+                   nullptr) < 0) {
     return Error::os("bind rootfs " + quote(launch.rootfs) + " onto itself");
   }
   // Opened after the bind so the fd refers to the new mount, not the directory under it.

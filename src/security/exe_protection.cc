@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -72,6 +73,26 @@ Result<UniqueFd> sealed_copy_of(int exe) {
     return Error::os("seal the memfd copy of arca");
   }
   return copy;
+}
+
+std::string& original_path() {
+  static std::string path;
+  return path;
+}
+
+std::string read_exe_link() {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return "";
+  return std::string(path, static_cast<size_t>(n));
+}
+
+// Forgets the marker, keeping the path it carried.
+void take_marker() {
+  const char* marker = getenv(kReexecMarker);
+  if (marker == nullptr) return;
+  original_path() = marker;
+  unsetenv(kReexecMarker);
 }
 
 void name_after(const char* argv0) {
@@ -150,7 +171,7 @@ Status reexec_protected(char* const argv[], const std::string& why) {
     how = "a sealed copy";
   }
   log::debug(std::string("re-executing from ") + how + " of arca (CVE-2019-5736): " + why);
-  setenv(kReexecMarker, "1", 1);
+  setenv(kReexecMarker, read_exe_link().c_str(), 1);
   // The fd is close-on-exec: fine for an ELF binary, which the kernel has mapped before
   // the fd table is cleaned up.
   syscall(SYS_execveat, view->get(), "", argv, environ, AT_EMPTY_PATH);
@@ -164,19 +185,25 @@ Status reexec_protected(char* const argv[], const std::string& why) {
                                        : ""));
 }
 
+std::string binary_path() {
+  if (!original_path().empty()) return original_path();
+  if (const char* marker = getenv(kReexecMarker)) return marker;
+  return read_exe_link();
+}
+
 Status protect_binary(const plan::Launch& launch, char* const argv[]) {
   if (getenv(kReexecMarker) != nullptr) {
     // Re-executed: an exec through an fd names the process after the fd's number.
     name_after(argv[0]);
     if (running_from_sealed_copy()) {
-      unsetenv(kReexecMarker);
+      take_marker();
       return {};
     }
   }
   ARCA_ASSIGN(BinaryFacts facts, running_binary_facts());
   std::string why = binary_exposure(launch, facts);
   if (why.empty()) {
-    unsetenv(kReexecMarker);
+    take_marker();
     return {};
   }
   auto status = reexec_protected(argv, why);

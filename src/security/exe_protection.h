@@ -66,6 +66,10 @@ bool running_from_sealed_copy();
 // with the same argv and environment. Returns only on error. `why` goes to the debug log.
 Status reexec_protected(char* const argv[], const std::string& why);
 
+// The path arca was started as: /proc/self/exe names a detached view after the re-exec
+// ("/"), so the path from before it (carried in the environment) is kept.
+std::string binary_path();
+
 // The whole decision for create/run (and exec): looks at the binary, and when the
 // container could write it, calls reexec_protected(). After the re-exec the view is on a
 // read-only mount (or sealed), so the same decision says there is nothing to do.

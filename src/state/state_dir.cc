@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "base/remove_tree.h"
 #include "state/state.h"
 
 namespace arca::state {
@@ -67,62 +68,6 @@ arca::Status write_at_atomic(int dir_fd, const std::string& name, const std::str
     result = Error::os("rename temp file to " + quote(name));
   }
   if (!result) ::unlinkat(dir_fd, temp.c_str(), 0);
-  return result;
-}
-
-// Empties the directory open at `dir_fd` (which lives on device `dev`). Symlinks are
-// unlinked, never followed; a subdirectory on another device is a mount point and is
-// refused rather than emptied.
-arca::Status remove_contents(int dir_fd, dev_t dev, const std::string& where) {
-  // A fresh open description: fdopendir() takes ownership and uses the file offset.
-  int list_fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (list_fd < 0) {
-    if (errno == ENOENT) return {};  // already removed
-    return Error::os("open " + quote(where));
-  }
-  DIR* dir = ::fdopendir(list_fd);
-  if (dir == nullptr) {
-    ::close(list_fd);
-    return Error::os("open " + quote(where));
-  }
-  arca::Status result;
-  errno = 0;
-  while (struct dirent* entry = ::readdir(dir)) {
-    const std::string name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    const std::string path = where + "/" + name;
-    struct stat st;
-    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) continue;
-      result = Error::os("stat " + quote(path));
-      break;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      if (st.st_dev != dev) {
-        result = Error::invalid("refusing to remove " + quote(path) + ": it is a mount point");
-        break;
-      }
-      UniqueFd sub(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      struct stat opened;
-      // Re-check what we opened: the entry may have been swapped since the fstatat().
-      if (!sub.valid() || ::fstat(sub.get(), &opened) != 0 || opened.st_dev != st.st_dev ||
-          opened.st_ino != st.st_ino) {
-        result = Error::os("open " + quote(path));
-        break;
-      }
-      result = remove_contents(sub.get(), dev, path);
-      if (!result) break;
-      if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-        result = Error::os("remove " + quote(path));
-        break;
-      }
-    } else if (::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT) {
-      result = Error::os("remove " + quote(path));
-      break;
-    }
-    errno = 0;
-  }
-  ::closedir(dir);
   return result;
 }
 
@@ -225,7 +170,7 @@ arca::Status StateDir::save(const Record& record) const {
 arca::Status StateDir::remove() {
   struct stat self;
   if (::fstat(dir_.get(), &self) != 0) return Error::os("stat state dir " + quote(path_));
-  auto emptied = remove_contents(dir_.get(), self.st_dev, path_);
+  auto emptied = remove_tree_contents(dir_.get(), self.st_dev, path_);
   if (!emptied) return std::move(emptied).error().context("remove state of " + quote(id_));
   // Only remove the directory we hold: if ours is gone and a new container took the id,
   // its directory is not ours to delete.

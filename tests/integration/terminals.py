@@ -88,12 +88,12 @@ class HostTerminal:
     def resize(self, rows, cols):
         fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
-    def spawn(self, argv):
+    def spawn(self, argv, env=None):
         def controlling_terminal():
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         self.proc = subprocess.Popen(argv, stdin=self.slave, stdout=self.slave,
                                      stderr=self.slave, start_new_session=True,
-                                     preexec_fn=controlling_terminal)
+                                     preexec_fn=controlling_terminal, env=env)
 
     def mode(self):
         return termios.tcgetattr(self.slave)
