@@ -117,11 +117,31 @@ Result<std::optional<int64_t>> swap_to_v2(const Memory& m) {
   return std::optional<int64_t>(swap - limit);
 }
 
+std::vector<DeviceRule> default_device_rules() {
+  auto allow = [](char type, std::optional<int64_t> major, std::optional<int64_t> minor,
+                  const char* access) { return DeviceRule{true, type, major, minor, access}; };
+  return {
+      allow('c', std::nullopt, std::nullopt, "m"),  // mknod of any device (runc allows it)
+      allow('b', std::nullopt, std::nullopt, "m"),
+      allow('c', 1, 3, "rwm"),                       // /dev/null
+      allow('c', 1, 8, "rwm"),                       // /dev/random
+      allow('c', 1, 7, "rwm"),                       // /dev/full
+      allow('c', 5, 0, "rwm"),                       // /dev/tty
+      allow('c', 1, 5, "rwm"),                       // /dev/zero
+      allow('c', 1, 9, "rwm"),                       // /dev/urandom
+      allow('c', 136, std::nullopt, "rwm"),          // /dev/pts/*
+      allow('c', 5, 2, "rwm"),                       // /dev/ptmx
+      allow('c', 10, 200, "rwm"),                    // /dev/net/tun
+  };
+}
+
 std::vector<DeviceRule> device_rules(const Resources& r) {
   if (!r.devices) return {};
   std::vector<DeviceRule> rules;
   rules.push_back(DeviceRule{false, 'a', std::nullopt, std::nullopt, "rwm"});
   rules.insert(rules.end(), r.devices->begin(), r.devices->end());
+  auto defaults = default_device_rules();
+  rules.insert(rules.end(), defaults.begin(), defaults.end());
   return rules;
 }
 

@@ -25,10 +25,17 @@ namespace arca::cgroups {
 Result<std::vector<Write>> v2_writes(const Resources& r);
 
 // The ordered device rule list to enforce: deny everything, then resources.devices in
-// order (the last matching rule wins). Empty when resources.devices is absent.
+// order, then default_device_rules() (the last matching rule wins). Empty when
+// resources.devices is absent.
 // TODO(cgroups): compile this into a BPF_PROG_TYPE_CGROUP_DEVICE program for v2 and
 // attach it to the container's cgroup; that is later work, this is its input.
 std::vector<DeviceRule> device_rules(const Resources& r);
+
+// Allowed after the config's rules whatever they say, as runc does: the runtime-spec's
+// default devices (/dev/null, zero, full, random, urandom, tty, ptmx, the pts) must work in
+// every container, and engines (Podman) send only "deny all" and rely on this. Also mknod
+// of any device and /dev/net/tun, which runc allows too and workloads expect.
+std::vector<DeviceRule> default_device_rules();
 
 // The conversions, exposed for `update` and tests.
 uint64_t shares_to_weight(uint64_t shares);

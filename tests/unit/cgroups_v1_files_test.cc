@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "cgroups/v1_files.h"
+#include "cgroups/v2_files.h"
 
 namespace arca::cgroups {
 namespace {
@@ -133,6 +136,15 @@ TEST(CgroupV1Files, HugetlbNetworkRdma) {
             want);
 }
 
+// The default allow rules every device list ends with (runc's).
+std::vector<Write> default_allows() {
+  std::vector<Write> out;
+  for (const auto& rule : default_device_rules()) {
+    out.push_back({"devices", "devices.allow", rule.to_string()});
+  }
+  return out;
+}
+
 TEST(CgroupV1Files, Devices) {
   std::vector<Write> want = {
       {"devices", "devices.deny", "a"},
@@ -140,13 +152,28 @@ TEST(CgroupV1Files, Devices) {
       {"devices", "devices.allow", "c 1:3 rwm"},
       {"devices", "devices.allow", "c 136:* rw"},
   };
+  auto defaults = default_allows();
+  want.insert(want.end(), defaults.begin(), defaults.end());
   EXPECT_EQ(writes(R"({"devices": [{"allow": false, "access": "rwm"},
       {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
       {"allow": true, "type": "c", "major": 136, "access": "rw"}]})"),
             want);
-  // An empty list still resets to deny-all; an absent one leaves the device cgroup alone.
+  // An empty list still resets to deny-all (+ the defaults); an absent one leaves the
+  // device cgroup alone.
   want = {{"devices", "devices.deny", "a"}};
+  want.insert(want.end(), defaults.begin(), defaults.end());
   EXPECT_EQ(writes(R"({"devices": []})"), want);
+}
+
+TEST(CgroupV1Files, DefaultDevicesStayAllowedAfterDenyAll) {
+  // What Podman sends: deny everything, nothing allowed. /dev/null and friends must work.
+  auto got = writes(R"({"devices": [{"allow": false, "access": "rwm"}]})");
+  for (const char* rule : {"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+                           "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm"}) {
+    EXPECT_NE(std::find(got.begin(), got.end(), Write{"devices", "devices.allow", rule}),
+              got.end())
+        << rule;
+  }
 }
 
 TEST(CgroupV1Files, Errors) {

@@ -140,13 +140,15 @@ TEST(CgroupV2Files, DevicesAreRulesNotFiles) {
                                       {"allow": false, "type": "b", "access": "m"}]})");
   EXPECT_TRUE(v2_writes(r)->empty());
   auto rules = device_rules(r);
-  ASSERT_EQ(rules.size(), 3u);
+  ASSERT_EQ(rules.size(), 3u + default_device_rules().size());
   EXPECT_EQ(rules[0].to_string(), "a *:* rwm");
   EXPECT_FALSE(rules[0].allow);
   EXPECT_EQ(rules[1].to_string(), "c 1:3 rwm");
   EXPECT_TRUE(rules[1].allow);
   EXPECT_EQ(rules[2].to_string(), "b *:* m");
   EXPECT_FALSE(rules[2].allow);
+  EXPECT_EQ(rules.back().to_string(), "c 10:200 rwm");  // the defaults come last
+  EXPECT_TRUE(rules.back().allow);
   EXPECT_TRUE(device_rules(parse("{}")).empty());
 }
 
