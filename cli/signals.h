@@ -15,6 +15,9 @@ Result<UniqueFd> open_init(const state::Record& record);
 // Sends `sig` to the init recorded in `record` through a pidfd whose start time was
 // checked, so a recycled pid is never signalled. ESRCH when it is already gone.
 Status signal_init(const state::Record& record, int sig);
+// Sends `sig` to every process in the container's recorded cgroup but `except` (best
+// effort; no cgroup recorded: nothing to do).
+void signal_cgroup(const state::Record& record, int sig, pid_t except = 0);
 // Sends `sig` to every process in the init's pid namespace (when it has its own) and in
 // the container's recorded cgroup, init last.
 Status signal_all(const state::Record& record, int sig);

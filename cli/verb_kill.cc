@@ -18,6 +18,12 @@ struct KillOptions {
 Result<int> kill_container(const Globals& g, const KillOptions& o) {
   ARCA_ASSIGN(int sig, parse_signal(o.signal));
   ARCA_ASSIGN(Container c, open_container(g, o.id, true));
+  if (c.status == state::Status::stopped && o.all) {
+    // As runc: --all signals what is left in the cgroup of a stopped container and
+    // succeeds; containerd-shim-runc-v2 sends `kill --all ID 9` after every init exit.
+    signal_cgroup(c.record, sig);
+    return 0;
+  }
   if (c.status == state::Status::stopped || c.status == state::Status::creating) {
     return Error::invalid("container is not running");
   }
