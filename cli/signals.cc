@@ -80,14 +80,18 @@ Status destroy_cgroups(const state::Record& record) {
   return {};
 }
 
-Status kill_and_wait(const state::Record& record) {
-  auto init = open_init(record);
-  if (!init) return {};  // already gone
-  ARCA_TRY(signal_all(record, SIGKILL));
+void thaw_if_frozen(const state::Record& record) {
   // A frozen (paused) task acts on SIGKILL only once thawed (cgroup v1 freezer).
   if (auto it = record.extra.find("cgroup"); it != record.extra.end()) {
     if (cgroups::recorded_frozen(*it)) (void)cgroups::freeze_recorded(*it, false);
   }
+}
+
+Status kill_and_wait(const state::Record& record) {
+  auto init = open_init(record);
+  if (!init) return {};  // already gone
+  ARCA_TRY(signal_all(record, SIGKILL));
+  thaw_if_frozen(record);
   return linux_sys::wait_pidfd_exit(init->get());
 }
 

@@ -21,6 +21,9 @@ void signal_cgroup(const state::Record& record, int sig, pid_t except = 0);
 // Sends `sig` to every process in the init's pid namespace (when it has its own) and in
 // the container's recorded cgroup, init last.
 Status signal_all(const state::Record& record, int sig);
+// Thaws the container's cgroup when it is frozen (best effort): a frozen cgroup v1 task
+// acts on SIGKILL only once thawed.
+void thaw_if_frozen(const state::Record& record);
 // SIGKILLs everything of the container and waits until the init is gone.
 Status kill_and_wait(const state::Record& record);
 // Removes the cgroups recorded in `record` (none recorded: nothing to do). Call once the

@@ -40,3 +40,18 @@ def test_default_devices_stay_usable_after_deny_all(run_container, device, works
     p = run_container(lambda b: (_deny_all_devices(b), b.set_args("sh", "-c", script)))
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == ("opened" if works else "refused"), p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("all_flag", [False, True])
+def test_sigkill_to_a_paused_container_kills_it(rt, make_bundle, all_flag):
+    # Podman's `rm -f` and containerd's kill of a paused task send just SIGKILL and wait;
+    # a frozen cgroup v1 task dies only once thawed, so runc thaws on SIGKILL.
+    cid = new_id()
+    b = make_bundle(lambda b: b.set_args("sleep", "1000"))
+    assert rt.run_detached(cid, b).returncode == 0
+    assert rt.cmd("pause", cid).returncode == 0
+    assert rt.status(cid) == "paused"
+    p = rt.kill(cid, "KILL", *(["--all"] if all_flag else []))
+    assert p.returncode == 0, p.stderr
+    assert rt.wait_status(cid, "stopped") == "stopped"
+    assert rt.delete(cid).returncode == 0
