@@ -204,3 +204,23 @@ def _is_other(pid_dir, rid):
             return rid not in f.read()
     except OSError:
         return True
+
+
+def test_remove_paused(eng, session):
+    """Force-removing a paused container (the engine kills it, the runtime deletes it) leaves
+    nothing: a frozen cgroup v1 task only dies once thawed."""
+    name = eng.start()
+    rid = eng.runtime_id(name)
+    pid = eng.pid(name)
+    assert eng.pause(name).returncode == 0
+    eng.force_remove(name)
+    assert name not in eng.ids()
+    deadline = time.monotonic() + 10
+    while _alive(pid, rid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid, rid), f"container init {pid} survived"
+    assert hostcheck.describe(hostcheck.processes_matching(rid)) == []
+
+
+def _alive(pid, rid):
+    return os.path.exists(f"/proc/{pid}") and not _is_other(f"/proc/{pid}", rid)
