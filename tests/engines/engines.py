@@ -432,8 +432,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
         return self.check(self.argv("container", "ls", "--quiet")).stdout.split()
 
     def shutdown(self):
-        for n in self.ids():
-            self.force_remove(n)
-        for ref in self.check(self.argv("image", "ls", "--quiet")).stdout.split():
-            self.cmd("image", "remove", "--sync", ref)
-        self.stop_daemon()
+        try:
+            for n in self.ids():
+                self.force_remove(n)
+            for ref in self.check(self.argv("image", "ls", "--quiet")).stdout.split():
+                self.cmd("image", "remove", "--sync", ref)
+        finally:
+            self.stop_daemon()

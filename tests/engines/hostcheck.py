@@ -10,7 +10,12 @@ import pty
 import select
 import signal
 import subprocess
+import sys
 import time
+
+# The integration suite's helpers (process scans) serve here too.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import arcatest  # noqa: E402
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 
@@ -125,24 +130,7 @@ def cgroup_file(pid, controller, name):
 
 def processes_matching(*needles):
     """pids (not zombies, not us) whose cmdline, environ or cgroup contains a needle."""
-    res = []
-    wanted = [n.encode() for n in needles]
-    for d in os.listdir("/proc"):
-        if not d.isdigit() or int(d) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{d}/stat", "rb") as fh:
-                if fh.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                    continue
-            blob = b""
-            for f in ("cmdline", "cgroup", "environ"):
-                with open(f"/proc/{d}/{f}", "rb") as fh:
-                    blob += fh.read()
-        except (OSError, IndexError):
-            continue
-        if any(n in blob for n in wanted):
-            res.append(int(d))
-    return res
+    return arcatest.pids_mentioning(needles, ("cmdline", "cgroup", "environ"))
 
 
 def describe(pids):
