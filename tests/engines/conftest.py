@@ -18,14 +18,18 @@ arca lacks the feature (ARCA_LACKS below; env ARCA_HAS="exec terminal" overrides
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 
 import pytest
 
-import argvlog
-import engines
-import hostcheck
-import images
+# The integration suite's helpers (busybox users, process scans) serve here too.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+
+import argvlog  # noqa: E402
+import engines  # noqa: E402
+import hostcheck  # noqa: E402
+import images  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 

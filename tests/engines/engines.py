@@ -304,10 +304,11 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
         return ["--runtime", "io.containerd.runc.v2", "--runc-binary", self.runtime,
                 "--runc-root", self.runtime_root, "--fifo-dir", self.fifo_dir]
 
-    def _spec_file(self, name, cmd, env, user, pids, memory, read_only, mounts, cgroup):
+    def _spec_file(self, name, cmd, env, user, pids, memory, mounts, cgroup):
         """ctr run has no --user or --pids-limit: for those a full spec (ctr's default,
         edited) goes in with --config. ctr then uses that spec alone (no image, no other
-        flags), so it names the session's busybox root directly and carries everything."""
+        flags), so it names the session's busybox root directly (read-only: shared) and
+        carries everything."""
         if self._spec is None:
             self._spec = json.loads(self.check(self.argv("oci", "spec")).stdout)
         spec = json.loads(json.dumps(self._spec))
@@ -322,7 +323,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
             res["pids"] = {"limit": pids}
         if memory:
             res["memory"] = {"limit": memory}
-        spec["root"] = {"path": self.rootfs, "readonly": True}  # shared by containers
+        spec["root"] = {"path": self.rootfs, "readonly": True}
         for src, dst in mounts:
             spec["mounts"].append({"destination": dst, "type": "bind", "source": src,
                                    "options": ["rbind", "ro"]})
@@ -338,8 +339,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
         a = self._runtime_flags()
         cgroup = f"{cgroup_parent or '/' + self.token}/{name}"
         if user or pids:
-            return a + self._spec_file(name, cmd, env, user, pids, memory, read_only, mounts,
-                                       cgroup)
+            return a + self._spec_file(name, cmd, env, user, pids, memory, mounts, cgroup)
         a += ["--cgroup", cgroup]
         for k, v in (env or {}).items():
             a += ["--env", f"{k}={v}"]

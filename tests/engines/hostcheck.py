@@ -10,12 +10,9 @@ import pty
 import select
 import signal
 import subprocess
-import sys
 import time
 
-# The integration suite's helpers (process scans) serve here too.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-import arcatest  # noqa: E402
+import arcatest  # tests/integration, on sys.path through conftest.py
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 

@@ -13,13 +13,8 @@ import shutil
 import subprocess
 import tarfile
 
-BUSYBOX = "/bin/busybox"
-PASSWD = (
-    "root:x:0:0:root:/root:/bin/sh\n"
-    "user:x:1000:1000:user:/home/user:/bin/sh\n"
-    "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
-)
-GROUP = "root:x:0:\nuser:x:1000:\ntty:x:5:\nnogroup:x:65534:\n"
+from arcatest import BUSYBOX, GROUP, PASSWD  # tests/integration (see conftest.py)
+
 PATH_ENV = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -66,16 +61,16 @@ def _blob(blobs, media_type, data):
     return {"mediaType": media_type, "digest": "sha256:" + digest, "size": len(data)}
 
 
-def oci_archive(rootfs, out, name, user=""):
+def oci_archive(rootfs, out, name):
     """Writes an OCI image layout tar to out, one layer, tagged name (a full reference
-    such as localhost/arca-busybox:latest). user sets the image config's User."""
+    such as localhost/arca-busybox:latest)."""
     blobs = {}
     layer = rootfs_tar(rootfs)
     layer_desc = _blob(blobs, "application/vnd.oci.image.layer.v1.tar", layer)
     config = {
         "architecture": "amd64",
         "os": "linux",
-        "config": {"Env": [PATH_ENV], "Cmd": ["/bin/sh"], "User": user},
+        "config": {"Env": [PATH_ENV], "Cmd": ["/bin/sh"]},
         "rootfs": {"type": "layers", "diff_ids": [layer_desc["digest"]]},
     }
     config_desc = _blob(blobs, "application/vnd.oci.image.config.v1+json",
