@@ -224,6 +224,11 @@ runroot = "{d('run')}"
     def ids(self):
         return self.check(self.argv("ps", "-a", "-q", "--no-trunc"), env=self.env).stdout.split()
 
+    def memory_usage(self, name):
+        """Podman reads the container's cgroup where it expects it (parent/libpod-ID)."""
+        p = self.check(self.argv("stats", "--no-stream", "--format", "json", name), env=self.env)
+        return _bytes(json.loads(p.stdout)[0]["mem_usage"].split("/")[0])
+
     def shutdown(self):
         self.cmd("rm", "--all", "--force", "--time", "0")
         self.cmd("rmi", "--all", "--force")
@@ -431,6 +436,11 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
     def ids(self):
         return self.check(self.argv("container", "ls", "--quiet")).stdout.split()
 
+    def memory_usage(self, name):
+        """The shim reads the cgroup of the task's init (ctr task metrics)."""
+        p = self.check(self.argv("task", "metrics", "--format", "json", name))
+        return int(json.loads(p.stdout)["memory"]["usage"]["usage"])
+
     def shutdown(self):
         try:
             for n in self.ids():
@@ -439,3 +449,12 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
                 self.cmd("image", "remove", "--sync", ref)
         finally:
             self.stop_daemon()
+
+
+def _bytes(text):
+    """'1.2MB', '512kB', '3B' (Podman's stats units, powers of 1000) -> bytes."""
+    text = text.strip()
+    for unit, mult in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3), ("B", 1)):
+        if text.endswith(unit):
+            return int(float(text[:-len(unit)]) * mult)
+    raise ValueError(f"unknown size {text!r}")

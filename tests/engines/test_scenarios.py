@@ -118,6 +118,12 @@ def test_kill_signal(eng):
     assert "got-usr1" in rest
 
 
+def test_stats(eng):
+    """The engine finds the container's cgroup where it put it and reads its usage."""
+    name = eng.start()
+    assert eng.memory_usage(name) > 0
+
+
 def test_memory_limit(eng):
     name = eng.start(memory=48 * MiB)
     limit = hostcheck.cgroup_file(eng.pid(name), "memory", "memory.limit_in_bytes")
