@@ -170,8 +170,7 @@ TEST(CgroupV1Files, DefaultDevicesStayAllowedAfterDenyAll) {
   auto got = writes(R"({"devices": [{"allow": false, "access": "rwm"}]})");
   for (const char* rule : {"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
                            "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm"}) {
-    EXPECT_NE(std::find(got.begin(), got.end(), Write{"devices", "devices.allow", rule}),
-              got.end())
+    EXPECT_NE(std::find(got.begin(), got.end(), Write{"devices", "devices.allow", rule}), got.end())
         << rule;
   }
 }
