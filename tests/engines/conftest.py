@@ -105,6 +105,7 @@ class Session:
         os.chmod(self.tmp, 0o755)
         self.ns = hostcheck.MountNamespace()
         self.host_before = hostcheck.host_dirs_snapshot()
+        self.problems = []  # found on the way (engines' cleanup), reported at the end
 
     def wrapper(self, engine, extra=()):
         """The runtime as this engine sees it (same basename, logging its calls)."""
@@ -119,6 +120,7 @@ class Session:
         pids = [p for p in pids if p != self.ns.proc.pid]
         if pids:
             problems.append("processes left: " + "; ".join(hostcheck.describe(pids)))
+            hostcheck.thaw_cgroup_tree("/" + self.token)  # a paused leftover dies thawed
             hostcheck.kill_pids(pids)
         mounts = self.ns.mounts_under(self.tmp)
         if mounts:
@@ -126,7 +128,7 @@ class Session:
         return problems
 
     def close(self):
-        problems = self.leftovers()
+        problems = self.problems + self.leftovers()
         self.ns.close()
         left = hostcheck.remove_cgroup_tree("/" + self.token)
         if left:
@@ -178,7 +180,10 @@ def podman(session, rootfs):
     p = engines.Podman(session.ns, session.tmp, session.token, wrapper)
     p.import_rootfs(images.rootfs_tar(rootfs))
     yield p
-    p.shutdown()
+    try:
+        p.shutdown()
+    finally:
+        session.problems += p.problems
 
 
 @pytest.fixture(scope="session")
@@ -193,7 +198,10 @@ def containerd(session, rootfs):
                                             engines.IMAGE))
         yield c
     finally:
-        c.shutdown()
+        try:
+            c.shutdown()
+        finally:
+            session.problems += c.problems
 
 
 @pytest.fixture(scope="session", params=["podman", "containerd"])

@@ -17,6 +17,7 @@ from images import PATH_ENV
 
 IMAGE = "localhost/arca-busybox:latest"
 TIMEOUT = 90
+CLEANUP_TIMEOUT = 30
 # Long-running container process that stops on TERM (PID 1 ignores signals it does not
 # handle, so a bare `sleep` would make every stop wait for the engine's kill timeout).
 LONG = ["sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.2; done"]
@@ -49,6 +50,7 @@ class Engine:
         self.tmp = tmp
         self.token = token
         self.made = []
+        self.problems = []  # reported by the session at its end
 
     def new_name(self):
         n = f"{self.token}-{secrets.token_hex(4)}"
@@ -76,8 +78,14 @@ class Engine:
         raise AssertionError(f"{self.name} {name}: status {got!r}, want {want!r}")
 
     def cleanup(self):
+        """Force-removes the containers made since the last cleanup. A removal that hangs
+        goes on the session's problem list (the session fails at its end, after removing
+        what it can) instead of erroring here and hiding what the session finds."""
         for n in self.made:
-            self.force_remove(n)
+            try:
+                self.force_remove(n)
+            except subprocess.TimeoutExpired as e:
+                self.problems.append(f"{self.name}: removing {n} hung: {' '.join(e.cmd)}")
         self.made.clear()
 
 
@@ -201,7 +209,7 @@ runroot = "{d('run')}"
         return self.cmd("rm", name)
 
     def force_remove(self, name):
-        self.cmd("rm", "--force", "--time", "0", "--ignore", name)
+        self.cmd("rm", "--force", "--time", "0", "--ignore", name, timeout=CLEANUP_TIMEOUT)
 
     def _inspect(self, name, fmt):
         p = self.cmd("inspect", "--format", fmt, name)
@@ -230,7 +238,8 @@ runroot = "{d('run')}"
         return _bytes(json.loads(p.stdout)[0]["mem_usage"].split("/")[0])
 
     def shutdown(self):
-        self.cmd("rm", "--all", "--force", "--time", "0")
+        self.made = self.ids()
+        self.cleanup()
         self.cmd("rmi", "--all", "--force")
 
 
@@ -409,7 +418,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
     def force_remove(self, name):
         if self._task(name):
             self.cmd("task", "kill", "--signal", "SIGKILL", name)
-            self.cmd("task", "delete", "--force", name)
+            self.cmd("task", "delete", "--force", name, timeout=CLEANUP_TIMEOUT)
         self.cmd("container", "delete", name)
 
     def _task(self, name):
@@ -443,8 +452,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 
     def shutdown(self):
         try:
-            for n in self.ids():
-                self.force_remove(n)
+            self.made = self.ids()
+            self.cleanup()
             for ref in self.check(self.argv("image", "ls", "--quiet")).stdout.split():
                 self.cmd("image", "remove", "--sync", ref)
         finally:

@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import signal
+import socket
 import subprocess
 import time
 
@@ -19,8 +20,9 @@ CGROUP_ROOT = "/sys/fs/cgroup"
 # Created by the engines outside their configured dirs: containerd-shim-runc-v2 1.6 puts its
 # socket in /run/containerd/s/<hash> whatever the daemon's state dir; containers/image puts
 # its blob-info cache for root in /var/lib/containers/cache.
-HOST_DIRS = ["/run/containerd/s", "/run/containerd/fifo", "/run/containerd", "/var/lib/containers/cache",
-             "/var/lib/containers"]
+SHIM_SOCKETS = "/run/containerd/s"
+HOST_DIRS = [SHIM_SOCKETS, "/run/containerd/fifo", "/run/containerd",
+             "/var/lib/containers/cache", "/var/lib/containers"]
 HOST_FILES = ["/var/lib/containers/cache/blob-info-cache-v1.boltdb"]
 
 
@@ -95,6 +97,23 @@ def cgroup_tree(rel):
     return sorted(res, key=lambda p: p.count("/"), reverse=True)
 
 
+def thaw_cgroup_tree(rel):
+    """Thaws every frozen cgroup at or below rel (v1 freezer.state, v2 cgroup.freeze): a
+    paused container's processes die of SIGKILL only once thawed."""
+    for d in cgroup_tree(rel):
+        for name, frozen, thawed in (("freezer.state", "FROZEN", "THAWED"),
+                                     ("cgroup.freeze", "1", "0")):
+            path = os.path.join(d, name)
+            try:
+                with open(path) as f:
+                    if f.read().strip() != frozen:
+                        continue
+                with open(path, "w") as f:
+                    f.write(thawed)
+            except OSError:
+                pass
+
+
 def remove_cgroup_tree(rel):
     """rmdir (never rm -r: cgroupfs) every dir below and at rel; returns the ones left."""
     left = []
@@ -142,23 +161,42 @@ def describe(pids):
     return out
 
 
-def kill_pids(pids):
+def kill_pids(pids, timeout=10):
+    """SIGKILLs pids and waits (up to timeout) until none of them is alive."""
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def host_dirs_snapshot():
-    return {p: os.path.exists(p) for p in HOST_DIRS + HOST_FILES}
+    snap = {p: os.path.exists(p) for p in HOST_DIRS + HOST_FILES}
+    snap["shim sockets"] = set(os.listdir(SHIM_SOCKETS)) if snap[SHIM_SOCKETS] else set()
+    return snap
 
 
 def restore_host_dirs(before):
-    """Removes the HOST_FILES/HOST_DIRS this session created (dirs only when empty)."""
+    """Removes the HOST_FILES/HOST_DIRS this session created (dirs only when empty) and
+    the shim sockets it left (a killed shim does not remove its own): new ones that
+    nothing listens on."""
     for p in HOST_FILES:
         if not before[p] and os.path.isfile(p):
             os.unlink(p)
+    if os.path.isdir(SHIM_SOCKETS):
+        for name in set(os.listdir(SHIM_SOCKETS)) - before["shim sockets"]:
+            _remove_if_stale(os.path.join(SHIM_SOCKETS, name))
     left = []
     for d in HOST_DIRS:
         if before[d] or not os.path.isdir(d):
@@ -168,6 +206,18 @@ def restore_host_dirs(before):
         except OSError as e:
             left.append(f"{d}: {e.strerror}")
     return left
+
+
+def _remove_if_stale(path):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+    except ConnectionRefusedError:
+        os.unlink(path)
+    except OSError:
+        pass
+    finally:
+        s.close()
 
 
 def run_in_pty(argv, timeout=60, env=None):
