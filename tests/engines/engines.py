@@ -227,7 +227,8 @@ runroot = "{d('run')}"
 
     def ps(self, name):
         p = self.check(self.argv("top", name, "hpid"), env=self.env)
-        return [int(x) for x in p.stdout.split()[1:]]
+        # "?" for a process that exited while podman looked (the shell's sleeps)
+        return [int(x) for x in p.stdout.split()[1:] if x.isdigit()]
 
     def ids(self):
         return self.check(self.argv("ps", "-a", "-q", "--no-trunc"), env=self.env).stdout.split()

@@ -191,11 +191,8 @@ def test_cleanup(eng, session):
     p = eng.remove(name)
     assert p.returncode == 0, out(p)
     assert name not in eng.ids() and rid not in eng.ids()
-    deadline = time.monotonic() + 10
-    while hostcheck.processes_matching(rid) and time.monotonic() < deadline:
-        time.sleep(0.1)  # conmon/shim may take a moment to exit after the delete
-    assert hostcheck.describe(hostcheck.processes_matching(rid)) == []
-    assert not os.path.exists(f"/proc/{pid}") or _is_other(f"/proc/{pid}", rid)
+    assert _processes_left(rid) == []
+    assert not _alive(pid, rid)
     assert hostcheck.cgroup_dirs(cgroup) == [], f"cgroup {cgroup} left"
     assert session.ns.mounts_matching(rid) == []
     roots = [os.path.join(session.tmp, d) for d in os.listdir(session.tmp) if d.startswith("rt-")]
@@ -221,11 +218,17 @@ def test_remove_paused(eng, session):
     assert eng.pause(name).returncode == 0
     eng.force_remove(name)
     assert name not in eng.ids()
-    deadline = time.monotonic() + 10
-    while _alive(pid, rid) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    assert _processes_left(rid) == []
     assert not _alive(pid, rid), f"container init {pid} survived"
-    assert hostcheck.describe(hostcheck.processes_matching(rid)) == []
+
+
+def _processes_left(rid, timeout=10):
+    """The processes of container rid still there once conmon/the shim had time to exit
+    (conmon runs Podman's cleanup first)."""
+    deadline = time.monotonic() + timeout
+    while hostcheck.processes_matching(rid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return hostcheck.describe(hostcheck.processes_matching(rid))
 
 
 def _alive(pid, rid):
