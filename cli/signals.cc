@@ -34,6 +34,16 @@ ino_t pid_ns_inode(pid_t pid) {
 
 }  // namespace
 
+void signal_cgroup(const state::Record& record, int sig, pid_t except) {
+  auto it = record.extra.find("cgroup");
+  if (it == record.extra.end()) return;
+  if (auto pids = cgroups::recorded_pids(*it)) {
+    for (pid_t pid : *pids) {
+      if (pid != except) kill(pid, sig);  // best effort: processes come and go
+    }
+  }
+}
+
 Status signal_init(const state::Record& record, int sig) {
   ARCA_ASSIGN(UniqueFd fd, open_init(record));
   if (linux_sys::pidfd_send_signal(fd.get(), sig) != 0) return Error::os("signal init");
@@ -55,13 +65,7 @@ Status signal_all(const state::Record& record, int sig) {
   }
   // The cgroup also holds what the pid namespace scan misses: a container sharing the
   // host's pid namespace.
-  if (auto it = record.extra.find("cgroup"); it != record.extra.end()) {
-    if (auto pids = cgroups::recorded_pids(*it)) {
-      for (pid_t pid : *pids) {
-        if (pid != record.pid) kill(pid, sig);  // best effort, as above
-      }
-    }
-  }
+  signal_cgroup(record, sig, record.pid);
   if (linux_sys::pidfd_send_signal(init.get(), sig) != 0 && errno != ESRCH) {
     return Error::os("signal init");
   }
@@ -76,14 +80,18 @@ Status destroy_cgroups(const state::Record& record) {
   return {};
 }
 
-Status kill_and_wait(const state::Record& record) {
-  auto init = open_init(record);
-  if (!init) return {};  // already gone
-  ARCA_TRY(signal_all(record, SIGKILL));
+void thaw_if_frozen(const state::Record& record) {
   // A frozen (paused) task acts on SIGKILL only once thawed (cgroup v1 freezer).
   if (auto it = record.extra.find("cgroup"); it != record.extra.end()) {
     if (cgroups::recorded_frozen(*it)) (void)cgroups::freeze_recorded(*it, false);
   }
+}
+
+Status kill_and_wait(const state::Record& record) {
+  auto init = open_init(record);
+  if (!init) return {};  // already gone
+  ARCA_TRY(signal_all(record, SIGKILL));
+  thaw_if_frozen(record);
   return linux_sys::wait_pidfd_exit(init->get());
 }
 

@@ -15,9 +15,15 @@ Result<UniqueFd> open_init(const state::Record& record);
 // Sends `sig` to the init recorded in `record` through a pidfd whose start time was
 // checked, so a recycled pid is never signalled. ESRCH when it is already gone.
 Status signal_init(const state::Record& record, int sig);
+// Sends `sig` to every process in the container's recorded cgroup but `except` (best
+// effort; no cgroup recorded: nothing to do).
+void signal_cgroup(const state::Record& record, int sig, pid_t except = 0);
 // Sends `sig` to every process in the init's pid namespace (when it has its own) and in
 // the container's recorded cgroup, init last.
 Status signal_all(const state::Record& record, int sig);
+// Thaws the container's cgroup when it is frozen (best effort): a frozen cgroup v1 task
+// acts on SIGKILL only once thawed.
+void thaw_if_frozen(const state::Record& record);
 // SIGKILLs everything of the container and waits until the init is gone.
 Status kill_and_wait(const state::Record& record);
 // Removes the cgroups recorded in `record` (none recorded: nothing to do). Call once the

@@ -75,7 +75,7 @@ Result<spec::Process> exec_process_spec(const spec::Config& config, const ExecOp
   if (o.flags.changes_process()) {
     return Error::invalid(
         "--process: the process comes from the file; COMMAND, -e, -u, --cwd, "
-        "--cap, --additional-gids, --no-new-privs, -t, --apparmor and "
+        "--cap, --additional-gids, --no-new-privs, --apparmor and "
         "--process-label cannot be combined with it");
   }
   ARCA_ASSIGN(std::string text, linux_sys::read_file(o.process_file));

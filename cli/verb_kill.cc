@@ -18,6 +18,12 @@ struct KillOptions {
 Result<int> kill_container(const Globals& g, const KillOptions& o) {
   ARCA_ASSIGN(int sig, parse_signal(o.signal));
   ARCA_ASSIGN(Container c, open_container(g, o.id, true));
+  if (c.status == state::Status::stopped && o.all) {
+    // As runc: --all signals what is left in the cgroup of a stopped container and
+    // succeeds; containerd-shim-runc-v2 sends `kill --all ID 9` after every init exit.
+    signal_cgroup(c.record, sig);
+    return 0;
+  }
   if (c.status == state::Status::stopped || c.status == state::Status::creating) {
     return Error::invalid("container is not running");
   }
@@ -26,6 +32,10 @@ Result<int> kill_container(const Globals& g, const KillOptions& o) {
     if (sent.error().code() == ESRCH) return Error::invalid("container is not running");
     return std::move(sent).error();
   }
+  // As runc: SIGKILL to a paused container thaws it, or nothing dies until a resume
+  // (Podman's `rm -f` and containerd's kill of a paused task send only this). Other
+  // signals stay pending until the container is resumed.
+  if (c.status == state::Status::paused && sig == SIGKILL) thaw_if_frozen(c.record);
   return 0;
 }
 

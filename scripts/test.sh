@@ -4,7 +4,9 @@
 #   2. unit tests         (ctest, or build/arca-unit if there is no CTest file)
 #   3. integration tests  (/usr/bin/python3 -m pytest -q tests/integration)
 #                         against ARCA_BIN=build/arca; extra args go to pytest.
-#   4. cgroup v2 tests    (scripts/v2.sh: tests/v2/run.sh in a qemu guest)
+#   4. engine tests       (/usr/bin/python3 -m pytest -q tests/engines: Podman and
+#                         containerd driving ARCA_BIN; see docs/engines.md)
+#   5. cgroup v2 tests    (scripts/v2.sh: tests/v2/run.sh in a qemu guest)
 # Prints one SUMMARY line; exits non-zero if any step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +46,8 @@ fi
 step fuzz scripts/fuzz.sh 60
 step fuzz-archive env FUZZ_TARGET=archive scripts/fuzz.sh 30
 step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration "$@"
+# Real Podman and containerd driving arca, each with private sockets and dirs (a minute).
+step engines /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/engines
 # cgroup v2 for real, in a throwaway qemu guest (about a minute; see scripts/v2.sh).
 step v2 scripts/v2.sh
 

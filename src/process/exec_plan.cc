@@ -82,8 +82,10 @@ Error relative_to_process(Error error) {
 }  // namespace
 
 bool ExecFlags::changes_process() const {
+  // Not tty: with --process the file's `terminal` decides and -t is ignored, as runc does
+  // (Podman passes -t along with a process.json that has terminal: true).
   return !args.empty() || !env.empty() || cwd || user || !additional_gids.empty() ||
-         !caps.empty() || no_new_privs || tty || !apparmor.empty() || !process_label.empty();
+         !caps.empty() || no_new_privs || !apparmor.empty() || !process_label.empty();
 }
 
 void set_env(std::vector<std::string>& env, const std::string& entry) {

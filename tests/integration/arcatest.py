@@ -315,8 +315,13 @@ def signal_num(name):
 def leaked_pids(cid):
     """Processes that still belong to container cid although the runtime lost
     track of it: cid (unique, random) appears in their cgroup or environment."""
+    return pids_mentioning([cid])
+
+
+def pids_mentioning(needles, files=("cgroup", "environ")):
+    """Live processes but ours whose /proc/PID/<files> contain one of the needles."""
     res = []
-    needle = cid.encode()
+    wanted = [n.encode() for n in needles]
     for d in os.listdir("/proc"):
         if not d.isdigit() or int(d) == os.getpid():
             continue
@@ -328,14 +333,15 @@ def leaked_pids(cid):
                     continue
         except (OSError, IndexError):
             continue
-        for f in ("cgroup", "environ"):
+        for f in files:
             try:
                 with open(f"/proc/{d}/{f}", "rb") as fh:
-                    if needle in fh.read():
-                        res.append(int(d))
-                        break
+                    text = fh.read()
             except OSError:
-                pass
+                continue
+            if any(n in text for n in wanted):
+                res.append(int(d))
+                break
     return res
 
 

@@ -4,6 +4,7 @@
 The init here has no terminal: the pty is the exec'd process's own, from the
 container's devpts, and /dev/console stays what the init has.
 """
+import json
 import os
 import signal
 import subprocess
@@ -157,3 +158,27 @@ def test_terminal_errors_are_one_line_and_leave_nothing(rt, sleeper, tmp_path):
     assert "--console-socket needs process.terminal" in one_line(
         "-d", "--console-socket", missing)
     assert others_in_pidns(init) == []  # nothing was started
+
+
+def test_process_file_with_tty_flag_as_podman_calls_it(rt, sleeper, tmp_path):
+    # Podman: exec --process FILE (terminal: true) --detach --tty --console-socket S.
+    # The file's terminal decides; -t beside --process is accepted and ignored (runc).
+    process = tmp_path / "process.json"
+    process.write_text(json.dumps({"terminal": True, "args": PROBE_TTY, "cwd": "/",
+                                   "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}))
+    cs = ConsoleSocket(str(tmp_path))
+    try:
+        p = subprocess.run(rt.argv("exec", "--process", str(process), "--detach", "--tty",
+                                   "--console-socket", cs.path, sleeper),
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        _data, fds = cs.receive()
+        try:
+            out = read_all(fds[0]).replace("\r\n", "\n")
+        finally:
+            os.close(fds[0])
+    finally:
+        cs.close()
+    v = tty_view(out)
+    assert v["session_leader"] and v["has_ctty"]

@@ -143,7 +143,9 @@ TEST(ExecFromFlags, ErrorsNameTheFlag) {
 TEST(ExecFlagsTest, ChangesProcess) {
   ExecFlags flags;
   EXPECT_FALSE(flags.changes_process());
-  flags.tty = true;
+  flags.tty = true;  // with --process, -t is ignored (the file's terminal decides)
+  EXPECT_FALSE(flags.changes_process());
+  flags.no_new_privs = true;
   EXPECT_TRUE(flags.changes_process());
   ExecFlags env;
   env.env = {"A=1"};
