@@ -86,23 +86,31 @@ def test_foreground_exec_probe_view(rt, sleeper, host_tty):
     assert v["pid"] != 1
 
 
-def test_detached_exec_sends_the_master(rt, sleeper, tmp_path):
+def detached_exec_session(rt, tmp_path, *exec_args):
+    """`exec -d ... --console-socket S EXEC_ARGS` as an engine runs it: returns the message
+    data, whether the connection was closed after it, and what the process wrote."""
     cs = ConsoleSocket(str(tmp_path))
     try:
-        p = subprocess.run(rt.argv("exec", "-d", "-t", "--console-socket", cs.path, sleeper,
-                                   *PROBE_TTY),
+        p = subprocess.run(rt.argv("exec", "--detach", "--console-socket", cs.path, *exec_args),
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
         data, fds = cs.receive()
-        assert data == b"/dev/ptmx" and len(fds) == 1
-        assert cs.peer_closed()  # neither arca nor the process keeps the connection
+        assert len(fds) == 1
+        closed = cs.peer_closed()
         try:
             out = read_all(fds[0]).replace("\r\n", "\n")
         finally:
             os.close(fds[0])
     finally:
         cs.close()
+    return data, closed, out
+
+
+def test_detached_exec_sends_the_master(rt, sleeper, tmp_path):
+    data, closed, out = detached_exec_session(rt, tmp_path, "-t", sleeper, *PROBE_TTY)
+    assert data == b"/dev/ptmx"
+    assert closed  # neither arca nor the process keeps the connection
     v = tty_view(out)
     assert len(v["stdio"]) == 1 and v["stdio"][0].startswith("/dev/pts/"), v
     assert v["session_leader"] and v["has_ctty"]
@@ -166,19 +174,7 @@ def test_process_file_with_tty_flag_as_podman_calls_it(rt, sleeper, tmp_path):
     process = tmp_path / "process.json"
     process.write_text(json.dumps({"terminal": True, "args": PROBE_TTY, "cwd": "/",
                                    "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}))
-    cs = ConsoleSocket(str(tmp_path))
-    try:
-        p = subprocess.run(rt.argv("exec", "--process", str(process), "--detach", "--tty",
-                                   "--console-socket", cs.path, sleeper),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True, timeout=60)
-        assert p.returncode == 0, p.stderr
-        _data, fds = cs.receive()
-        try:
-            out = read_all(fds[0]).replace("\r\n", "\n")
-        finally:
-            os.close(fds[0])
-    finally:
-        cs.close()
+    _data, _closed, out = detached_exec_session(rt, tmp_path, "--process", str(process),
+                                                "--tty", sleeper)
     v = tty_view(out)
     assert v["session_leader"] and v["has_ctty"]
