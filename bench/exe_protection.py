@@ -35,7 +35,7 @@ from startup import load_startbench  # noqa: E402  (bench/startup.py, same folde
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 DEFAULT_STARTBENCH = os.path.join(os.path.dirname(REPO), 'shared', 'tools', 'startbench.py')
 NS_ENV = '_EXE_PROTECTION_BENCH_NS'
-MARKER = 're-executing from '
+MARKER = '(CVE-2019-5736)'
 
 
 def die(msg, code=2):

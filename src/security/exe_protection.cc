@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "base/unique_fd.h"
+#include "security/exe_switch.h"
 
 namespace arca::security {
 namespace {
@@ -95,6 +96,17 @@ void take_marker() {
   unsetenv(kReexecMarker);
 }
 
+// The view opened for reading (an O_PATH fd can be neither mapped nor made the exe),
+// then the switch; the path arca was started as is kept for binary_path().
+Status switch_onto(int view) {
+  UniqueFd file(open(("/proc/self/fd/" + std::to_string(view)).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file.valid()) return Error::os("open the read-only view");
+  std::string before = read_exe_link();
+  ARCA_TRY(switch_exe_in_place(file.get()));
+  original_path() = before;
+  return {};
+}
+
 void name_after(const char* argv0) {
   if (argv0 == nullptr) return;
   const char* slash = strrchr(argv0, '/');
@@ -161,6 +173,16 @@ Status reexec_protected(char* const argv[], const std::string& why) {
   // Preferred: the file itself through a read-only mount. Otherwise (an older kernel, or
   // no CAP_SYS_ADMIN over the mount namespace) a sealed memfd copy.
   auto view = readonly_view_of_binary();
+  if (view) {
+    // Cheapest: no exec at all, the running image moved onto the view (exe_switch.h).
+    auto switched = switch_onto(view->get());
+    if (switched) {
+      log::debug("running from a read-only view of arca (CVE-2019-5736): " + why);
+      return {};
+    }
+    log::debug("cannot switch onto the read-only view in place (" + switched.error().render() +
+               "): re-executing");
+  }
   const char* how = "a read-only view";
   if (!view) {
     log::debug("no read-only view of arca (" + view.error().render() + "): copying it");
