@@ -138,11 +138,17 @@ def helper_bin(session_dir):
     return out
 
 
-@pytest.fixture
-def victim_rt(session_dir, runtime_info):
+@pytest.fixture(params=["default", "reexec"])
+def victim_rt(session_dir, runtime_info, request, monkeypatch):
     """The runtime under test, run from a private copy: the CVE-2019-5736 tests may
-    overwrite the binary they attack, and must never damage the real one."""
+    overwrite the binary they attack, and must never damage the real one. arca is
+    attacked both ways it protects itself: moved in place onto a read-only view of its
+    binary (the default), and re-executed from that view (where the move is refused)."""
     name, binary = runtime_info
+    if request.param == "reexec":
+        if name != "arca":
+            pytest.skip("arca's fallback")
+        monkeypatch.setenv("ARCA_EXE_PROTECTION", "reexec")
     d = os.path.join(session_dir, "victim-" + new_id())
     os.makedirs(d)
     copy = os.path.join(d, os.path.basename(binary))
