@@ -252,9 +252,13 @@ Status close_fds_on_exec(int preserve_fds, int* keep_a, int* keep_b) {
   if (syscall(SYS_close_range, floor, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
     return Error::os("close_range");
   }
+  // Below the preserved limit an fd stays only if the caller handed it over: arca opens
+  // everything close-on-exec and nothing close-on-exec survived the exec into arca, so a
+  // close-on-exec fd there is arca's own (the caller passed fewer fds than it said) and
+  // must not reach the container. It is closed now, as exec's checklist does.
   for (int fd = 3; fd < floor; ++fd) {
     int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) close(fd);
   }
   return {};
 }

@@ -407,3 +407,14 @@ def test_created_process_has_config_env_only(rt, make_bundle):
     rep = arcatest.parse_probe(c.stdout)
     assert rep["env"][:2] == ["PATH=/bin", "A=1"]
     assert rt.delete(cid).returncode == 0
+
+
+def test_preserve_fds_beyond_what_was_passed_leaks_nothing_of_the_runtime(rt, make_bundle):
+    # --preserve-fds 8 with only fds 3 and 4 passed: 5..10 are free when the runtime starts,
+    # so its own fds (state dir, cgroup files, sockets) land there. None may reach the
+    # container (a host directory fd there is a CVE-2024-21626-style way out).
+    b = make_bundle()
+    p, f3, f4 = _run_with_fds(rt, b, new_id(), ["--preserve-fds", "8"])
+    assert p.returncode == 0, p.stderr
+    rep = arcatest.parse_probe(p.stdout)
+    assert sorted(rep["fds"], key=int) == ["0", "1", "2", "3", "4"], rep["fds"]
