@@ -8,6 +8,7 @@
 #include "container.h"
 #include "lifecycle.h"
 #include "passthrough.h"
+#include "security/exe_protection.h"
 
 namespace arca::cli {
 
@@ -28,6 +29,7 @@ Result<int> run_in_foreground(const Globals& g, process::CreateRequest request, 
   sigprocmask(SIG_BLOCK, &blocked, &request.original_mask);
   ARCA_ASSIGN(process::Created created, process::create_container(request));
   ARCA_TRY(poststart_after_run(g, request));
+  security::release_binary_view();  // the container runs: off its start-up path
   auto status = created.terminal.valid()
                     ? console::proxy_until_exit(created.terminal.get(), created.pid, forwarded)
                     : process::wait_forwarding(created.pid, forwarded);

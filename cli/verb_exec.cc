@@ -161,6 +161,7 @@ Result<int> exec(const Globals& g, ExecOptions& o) {
     if (!written) return std::move(written).error().context("pid file " + quote(o.pid_file));
   }
   if (o.detach) return 0;
+  security::release_binary_view();  // the process runs: off its start-up path
   if (!started.terminal.valid()) return process::wait_forwarding(started.pid, forwarded);
   auto status = console::proxy_until_exit(started.terminal.get(), started.pid, forwarded);
   if (!status) {

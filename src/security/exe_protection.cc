@@ -76,6 +76,14 @@ Result<UniqueFd> sealed_copy_of(int exe) {
   return copy;
 }
 
+// The view's O_PATH fd after an in-place switch. Closing it dissolves the detached mount's
+// anonymous namespace, which waits for an expedited RCU grace period (~0.26 ms of wall
+// time measured here); release_binary_view() does it once the container runs.
+UniqueFd& held_view() {
+  static UniqueFd fd;
+  return fd;
+}
+
 std::string& original_path() {
   static std::string path;
   return path;
@@ -180,6 +188,7 @@ Status reexec_protected(char* const argv[], const std::string& why) {
     auto switched = switch_onto(view->get());
     if (switched) {
       log::debug("running from a read-only view of arca (CVE-2019-5736): " + why);
+      held_view() = std::move(*view);
       return {};
     }
     log::debug("cannot switch onto the read-only view in place (" + switched.error().render() +
@@ -208,6 +217,8 @@ Status reexec_protected(char* const argv[], const std::string& why) {
                                          "the binary avoids the copy)"
                                        : ""));
 }
+
+void release_binary_view() { held_view().reset(); }
 
 std::string binary_path() {
   if (!original_path().empty()) return original_path();

@@ -66,6 +66,11 @@ bool running_from_sealed_copy();
 // with the same argv and environment. Returns only on error. `why` goes to the debug log.
 Status reexec_protected(char* const argv[], const std::string& why);
 
+// Closes what the protection still holds (the view's fd: closing it waits for an RCU grace
+// period, so `run` and `exec` do it once the container's process runs, off the start-up
+// path; otherwise it happens at exit).
+void release_binary_view();
+
 // The path arca was started as: /proc/self/exe names a detached view after the re-exec
 // ("/"), so the path from before it (carried in the environment) is kept.
 std::string binary_path();
