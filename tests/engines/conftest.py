@@ -5,7 +5,7 @@ env ARCA_BIN, else <repo>/build/arca), "runc" (for validating this harness), or 
 
 Each engine runs with its own config, sockets, storage, state and runtime root under one
 session temp dir, inside a private mount namespace, with every container in the cgroup tree
-/<token>/... (token = the session's random name); everything is removed at the end and the
+<own memory cgroup>/<token>/... (token = the session's random name); everything is removed at the end and the
 session fails if anything was left (processes, mounts, cgroups, containers).
 
 The runtime is called through a wrapper script that logs each call (exit status + argv);
@@ -99,6 +99,9 @@ class Session:
         self.runtime_name = runtime_name
         self.runtime_bin = runtime_bin
         self.token = "arca-engines-" + secrets.token_hex(4)
+        # Every container's cgroup is below this, nested under our own memory cgroup.
+        self.cgroup_base = hostcheck.nested_cgroup_base(self.token)
+        self.cgroup_parents = hostcheck.missing_parents(self.cgroup_base)
         self.tmp = tempfile.mkdtemp(prefix=self.token + "-", dir="/tmp")
         os.chmod(self.tmp, 0o755)
         self.ns = hostcheck.MountNamespace()
@@ -114,11 +117,11 @@ class Session:
     def leftovers(self):
         """Everything of this session still on the host (and kills leaked processes)."""
         problems = []
-        pids = hostcheck.processes_matching(self.tmp, "/" + self.token)
+        pids = hostcheck.processes_matching(self.tmp, self.cgroup_base)
         pids = [p for p in pids if p != self.ns.proc.pid]
         if pids:
             problems.append("processes left: " + "; ".join(hostcheck.describe(pids)))
-            hostcheck.thaw_cgroup_tree("/" + self.token)  # a paused leftover dies thawed
+            hostcheck.thaw_cgroup_tree(self.cgroup_base)  # a paused leftover dies thawed
             hostcheck.kill_pids(pids)
         mounts = self.ns.mounts_under(self.tmp)
         if mounts:
@@ -128,7 +131,8 @@ class Session:
     def close(self):
         problems = self.problems + self.leftovers()
         self.ns.close()
-        left = hostcheck.remove_cgroup_tree("/" + self.token)
+        left = hostcheck.remove_cgroup_tree(self.cgroup_base)
+        left += hostcheck.remove_dirs(self.cgroup_parents)
         if left:
             problems.append(f"cgroups left: {left}")
         left = hostcheck.restore_host_dirs(self.host_before)
@@ -175,7 +179,8 @@ def podman(session, rootfs):
     # Podman passes no --root to the runtime (and its cleanup process drops --runtime-flag),
     # so the wrapper pins the runtime's state dir into the session dir.
     wrapper, _ = session.wrapper("podman", ["--root", os.path.join(session.tmp, "rt-podman")])
-    p = engines.Podman(session.ns, session.tmp, session.token, wrapper)
+    p = engines.Podman(session.ns, session.tmp, session.token, wrapper,
+                       session.cgroup_base)
     p.import_rootfs(images.rootfs_tar(rootfs))
     yield p
     try:
@@ -189,7 +194,8 @@ def containerd(session, rootfs):
     _need("containerd", "ctr", "containerd-shim-runc-v2")
     wrapper, _ = session.wrapper("containerd")
     c = engines.Containerd(session.ns, session.tmp, session.token, wrapper,
-                           os.path.join(session.tmp, "rt-containerd"), rootfs)
+                           os.path.join(session.tmp, "rt-containerd"), rootfs,
+                           session.cgroup_base)
     c.start_daemon()
     try:
         c.import_archive(images.oci_archive(rootfs, os.path.join(session.tmp, "busybox.oci.tar"),

@@ -45,10 +45,11 @@ class Engine:
 
     name = "engine"
 
-    def __init__(self, ns, tmp, token):
+    def __init__(self, ns, tmp, token, cgroup_base):
         self.ns = ns  # hostcheck.MountNamespace
         self.tmp = tmp
         self.token = token
+        self.cgroup_base = cgroup_base  # every container's cgroup is below it
         self.made = []
         self.problems = []  # reported by the session at its end
 
@@ -92,10 +93,10 @@ class Engine:
 class Podman(Engine):
     name = "podman"
 
-    def __init__(self, ns, tmp, token, runtime):
-        super().__init__(ns, tmp, token)
+    def __init__(self, ns, tmp, token, runtime, cgroup_base):
+        super().__init__(ns, tmp, token, cgroup_base)
         self.runtime = runtime
-        self.cgroup_parent = f"/{token}/podman"
+        self.cgroup_parent = f"{cgroup_base}/podman"
         d = lambda *p: os.path.join(tmp, "podman", *p)  # noqa: E731
         for sub in ("tmp", "imgtmp", "cni", "storage", "run"):
             os.makedirs(d(sub), exist_ok=True)
@@ -249,8 +250,8 @@ class Containerd(Engine):
 
     name = "containerd"
 
-    def __init__(self, ns, tmp, token, runtime, runtime_root, rootfs):
-        super().__init__(ns, tmp, token)
+    def __init__(self, ns, tmp, token, runtime, runtime_root, rootfs, cgroup_base):
+        super().__init__(ns, tmp, token, cgroup_base)
         self.runtime = runtime
         self.rootfs = rootfs
         self.runtime_root = runtime_root
@@ -352,7 +353,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
               mounts=(), cgroup_parent=None):
         """The arguments of `ctr run` after its mode flags (--rm, -d, -t)."""
         a = self._runtime_flags()
-        cgroup = f"{cgroup_parent or '/' + self.token}/{name}"
+        cgroup = f"{cgroup_parent or self.cgroup_base}/{name}"
         if user or pids:
             return a + self._spec_file(name, cmd, env, user, pids, memory, mounts, cgroup)
         a += ["--cgroup", cgroup]

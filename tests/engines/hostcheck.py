@@ -114,6 +114,42 @@ def thaw_cgroup_tree(rel):
                 pass
 
 
+def nested_cgroup_base(name, controller="memory"):
+    """'/<own cgroup>/name': where this session's containers go. This machine's rule: no
+    process may leave its own memory cgroup subtree, so the engines' cgroup parents nest
+    under ours (engines take one absolute path for every hierarchy: in the others the
+    same path is made below their root)."""
+    own = proc_cgroup(os.getpid(), controller).rstrip("/")
+    return f"{own}/{name}"
+
+
+def missing_parents(rel):
+    """The dirs above rel (not rel itself) that do not exist yet in each hierarchy,
+    deepest first: what creating rel would add, and what to remove again at the end."""
+    parts = [p for p in rel.split("/") if p][:-1]
+    res = []
+    for h in hierarchies():
+        path = h
+        for part in parts:
+            path = os.path.join(path, part)
+            if not os.path.isdir(path):
+                res.append(path)
+    return sorted(res, key=lambda p: p.count("/"), reverse=True)
+
+
+def remove_dirs(dirs):
+    """rmdir each (deepest first) that exists; returns the ones that could not go."""
+    left = []
+    for d in dirs:
+        try:
+            os.rmdir(d)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            left.append(f"{d}: {e.strerror}")
+    return left
+
+
 def remove_cgroup_tree(rel):
     """rmdir (never rm -r: cgroupfs) every dir below and at rel; returns the ones left."""
     left = []

@@ -171,7 +171,7 @@ def test_bind_mount_read_only(eng, session):
 
 
 def test_cgroup_parent(eng, session):
-    parent = f"/{session.token}/custom-parent"
+    parent = f"{session.cgroup_base}/custom-parent"
     name = eng.start(cgroup_parent=parent)
     pid = eng.pid(name)
     for controller in ("memory", "pids", "freezer", "cpu"):
