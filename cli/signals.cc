@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cgroups/recorded.h"
+#include "cgroups/systemd_manager.h"
 #include "linux/syscalls.h"
 
 namespace arca::cli {
@@ -73,6 +74,9 @@ Status signal_all(const state::Record& record, int sig) {
 }
 
 Status destroy_cgroups(const state::Record& record) {
+  if (auto unit = record.extra.find("systemd_unit"); unit != record.extra.end()) {
+    ARCA_TRY(cgroups::stop_systemd_unit(unit->get<std::string>()));
+  }
   auto it = record.extra.find("cgroup");
   if (it == record.extra.end()) return {};
   auto destroyed = cgroups::destroy_recorded(*it);

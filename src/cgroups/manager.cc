@@ -1,5 +1,7 @@
 #include "cgroups/manager.h"
 
+#include "cgroups/systemd_manager.h"
+#include "cgroups/systemd_units.h"
 #include "linux/syscalls.h"
 
 namespace arca::cgroups {
@@ -13,25 +15,29 @@ bool systemd_is_pid1() {
 }  // namespace
 
 Result<std::unique_ptr<Manager>> make_manager(const HostCgroups& host, const CgroupsPath& path,
-                                              const ManagerOptions& options) {
-  if (path.kind == CgroupsPath::Kind::kSystemd) {
-    return Error::invalid("--systemd-cgroup: the systemd cgroup driver is not implemented yet");
-  }
+                                              const ManagerOptions& options,
+                                              const Resources* resources) {
+  std::unique_ptr<Manager> fs;
   if (host.mode == Mode::kV2) {
     if (!host.unified) return Error::invalid("cgroup v2 host without a cgroup2 mount");
-    return make_v2_manager(host, path, options);
+    fs = make_v2_manager(host, path, options);
+  } else {
+    fs = make_v1_manager(host, path, options);
   }
-  return make_v1_manager(host, path, options);
+  if (path.kind != CgroupsPath::Kind::kSystemd) return fs;
+  return make_systemd_manager(host, path, std::move(fs), resources);
 }
 
 Result<std::unique_ptr<Manager>> open_manager(const std::string& cgroups_path,
-                                              const std::string& id, bool systemd) {
+                                              const std::string& id, bool systemd,
+                                              const Resources* resources) {
   ARCA_ASSIGN(std::string proc_cgroup, linux_sys::read_file("/proc/self/cgroup"));
   ARCA_ASSIGN(std::string mountinfo, linux_sys::read_file("/proc/self/mountinfo"));
   ARCA_ASSIGN(HostCgroups host, host_cgroups(proc_cgroup, mountinfo));
-  ARCA_ASSIGN(CgroupsPath path,
-              parse_cgroups_path(cgroups_path, id, systemd, systemd && systemd_is_pid1()));
-  return make_manager(host, path);
+  // ARCA_SYSTEMD_BUS (a test hook) stands in for systemd as PID 1.
+  bool running = systemd && (systemd_bus_overridden() || systemd_is_pid1());
+  ARCA_ASSIGN(CgroupsPath path, parse_cgroups_path(cgroups_path, id, systemd, running));
+  return make_manager(host, path, {}, resources);
 }
 
 }  // namespace arca::cgroups

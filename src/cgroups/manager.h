@@ -76,6 +76,11 @@ class Manager {
   virtual Result<UniqueFd> open_v2_dir() const = 0;
   // See Placement. After create().
   virtual Result<Placement> open_placement() const = 0;
+  // The systemd unit holding the cgroup (systemd driver), else "".
+  virtual std::string unit() const { return ""; }
+  // Called once the init is forked: the systemd driver moves arca itself out of the unit
+  // it started with itself inside (see systemd_manager.h). A no-op elsewhere.
+  virtual Status release_caller() { return {}; }
 };
 
 struct ManagerOptions {
@@ -87,14 +92,16 @@ struct ManagerOptions {
 
 // The manager for this host: reads /proc/self/cgroup and /proc/self/mountinfo, and
 // /proc/1/comm for the systemd check. `cgroups_path` is linux.cgroupsPath ("" = absent:
-// the id below the caller's own cgroup). `systemd` is --systemd-cgroup; the systemd
-// driver itself (transient units over D-Bus) is not implemented yet and is an error.
+// the id below the caller's own cgroup). `systemd` is --systemd-cgroup (systemd_manager.h),
+// which turns `resources` (may be null; must outlive the manager) into unit properties.
 Result<std::unique_ptr<Manager>> open_manager(const std::string& cgroups_path,
-                                              const std::string& id, bool systemd);
+                                              const std::string& id, bool systemd,
+                                              const Resources* resources = nullptr);
 
 // The manager for a given host description and path (what open_manager() builds on).
 Result<std::unique_ptr<Manager>> make_manager(const HostCgroups& host, const CgroupsPath& path,
-                                              const ManagerOptions& options = {});
+                                              const ManagerOptions& options = {},
+                                              const Resources* resources = nullptr);
 
 // The backends, for make_manager() and tests.
 std::unique_ptr<Manager> make_v1_manager(const HostCgroups& host, const CgroupsPath& path,

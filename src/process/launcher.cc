@@ -152,7 +152,7 @@ Result<std::unique_ptr<cgroups::Manager>> open_cgroups(const CreateRequest& requ
   if (geteuid() != 0 && resources == nullptr && path.empty()) {
     return std::unique_ptr<cgroups::Manager>();
   }
-  return cgroups::open_manager(path, request.id, request.systemd_cgroup);
+  return cgroups::open_manager(path, request.id, request.systemd_cgroup, resources);
 }
 
 }  // namespace
@@ -194,6 +194,7 @@ Result<Created> create_container(const CreateRequest& request) {
     // delete and kill --all find the cgroups here: they cannot re-resolve a relative
     // cgroupsPath, which depends on the caller's own cgroup.
     record.extra["cgroup"] = cgroup_record(*cgroup);
+    if (!cgroup->unit().empty()) record.extra["systemd_unit"] = cgroup->unit();  // for delete
   }
   if (auto kept = hooks::to_record(request.config->hooks); !kept.empty()) {
     record.extra["hooks"] = std::move(kept);  // poststart for start, poststop for delete
@@ -262,6 +263,7 @@ Result<Created> create_container(const CreateRequest& request) {
                with_hooks ? &init_hooks : nullptr);
   }
   cleanup.child = child;
+  if (cgroup) ARCA_TRY(cgroup->release_caller());  // the init was born in the cgroup
   child_end.handle().reset();
   fifo.reset();    // only the init may hold the read end: `start` relies on ENXIO otherwise
   placement = {};  // the child has its copies

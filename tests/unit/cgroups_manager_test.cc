@@ -327,14 +327,23 @@ TEST_F(CgroupV2Tree, ApplyErrors) {
   EXPECT_FALSE(exists(dir("/abs/c1")));
 }
 
-TEST(CgroupManager, SystemdDriverIsNotImplemented) {
+TEST(CgroupManager, SystemdDriverMakesAScope) {
   HostCgroups host;
+  host.mode = Mode::kV1;
   CgroupsPath path;
   path.kind = CgroupsPath::Kind::kSystemd;
-  auto m = make_manager(host, path);
-  ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().render(),
-            "--systemd-cgroup: the systemd cgroup driver is not implemented yet");
+  path.slice = "system.slice";
+  path.prefix = "arca";
+  path.name = "c1";
+  auto m = make_manager(host, path);  // no D-Bus until create()
+  ASSERT_TRUE(m) << m.error().render();
+  EXPECT_EQ((*m)->unit(), "arca-c1.scope");
+  path.name = "x.slice";
+  auto slice = make_manager(host, path);
+  ASSERT_FALSE(slice);
+  EXPECT_EQ(slice.error().render(),
+            "--systemd-cgroup: a slice (\"x.slice\") as the container's unit is not supported, "
+            "only scopes");
 }
 
 TEST(CgroupManager, OpenManagerOnThisHost) {

@@ -1,0 +1,234 @@
+"""The systemd cgroup driver (--systemd-cgroup) against a FAKE systemd.
+
+This host has no systemd as PID 1, so these tests run a private dbus-daemon and
+fake_systemd.py, a small stand-in for org.freedesktop.systemd1 that creates the scope's
+cgroups and moves the PIDs like systemd would, and point arca at it with the test hook
+ARCA_SYSTEMD_BUS (which also stands in for "systemd is PID 1"). What this checks is arca's
+side of the conversation: the D-Bus client, the unit name, slice and properties, waiting
+for JobRemoved, the init's placement, StopUnit at delete and the cleanup on errors. It does
+not check what a real systemd makes of those properties (docs/design/cgroups.md).
+
+The fake creates top-level cgroups under a unique slice (arcatest<random>-x.slice) in the
+hierarchies systemd manages on v1 (name=systemd, cpu, cpuacct, blkio, memory, devices,
+pids) and cgroup2; arca makes the others, as with a real systemd. All are removed here.
+"""
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from arcatest import new_id
+
+pytestmark = pytest.mark.arca_only
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SYSTEMD_CONTROLLERS = {"name=systemd", "cpu", "cpuacct", "blkio", "memory", "devices", "pids"}
+DBUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>custom</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def cgroup_mounts():
+    """(mount point, systemd manages it) for every cgroup hierarchy mounted at its root."""
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, post = line.split(" - ", 1)
+            fields, sfields = pre.split(), post.split()
+            if sfields[0] not in ("cgroup", "cgroup2") or fields[3] != "/":
+                continue
+            opts = set(sfields[2].split(","))
+            out.append((fields[4], sfields[0] == "cgroup2" or bool(opts & SYSTEMD_CONTROLLERS)))
+    return out
+
+
+def init_cgroups(pid):
+    with open(f"/proc/{pid}/cgroup") as f:
+        return [line.rstrip("\n").split(":", 2) for line in f if line.strip()]
+
+
+class FakeSystemd:
+    def __init__(self, tmp, mode):
+        self.tmp = tmp
+        self.slice_top = "arcatest" + secrets.token_hex(4)
+        self.slice = self.slice_top + "-x.slice"
+        self.log = os.path.join(tmp, "calls.jsonl")
+        socket = os.path.join(tmp, "bus")
+        self.address = "unix:path=" + socket
+        conf = os.path.join(tmp, "bus.conf")
+        with open(conf, "w") as f:
+            f.write(DBUS_CONFIG.format(socket=socket))
+        self.daemon = subprocess.Popen(["dbus-daemon", "--config-file=" + conf, "--nofork",
+                                        "--print-address"], stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, text=True)
+        self.daemon.stdout.readline()  # listening once it prints its address
+        self.managed = [m for m, by_systemd in cgroup_mounts() if by_systemd]
+        self.fake = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "fake_systemd.py"),
+                                      self.address, self.log, mode, *self.managed],
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.fake.stdout.readline().strip() == "ready"
+
+    def env(self, **extra):
+        return dict(os.environ, ARCA_SYSTEMD_BUS=self.address, **extra)
+
+    def calls(self):
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log) as f:
+            return [json.loads(line) for line in f]
+
+    def scope_dirs(self, unit):
+        rel = f"/{self.slice_top}.slice/{self.slice}/{unit}"
+        return [m + rel for m, _ in cgroup_mounts()]
+
+    def stop(self):
+        for p in (self.fake, self.daemon):
+            p.kill()
+            p.wait()
+        # Only what this test made: the scope (left on failure) and the two slice levels.
+        for m, _ in cgroup_mounts():
+            top = os.path.join(m, self.slice_top + ".slice")
+            for d in (os.path.join(top, self.slice), top):
+                if os.path.isdir(d):
+                    for sub in sorted(os.listdir(d), reverse=True):
+                        if sub.endswith(".scope") and os.path.isdir(os.path.join(d, sub)):
+                            os.rmdir(os.path.join(d, sub))
+                    os.rmdir(d)
+
+
+@pytest.fixture
+def fake_systemd():
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("dbus-daemon not installed (Debian package dbus)")
+    made = []
+    tmp = tempfile.mkdtemp(prefix="arca-fake-systemd-")
+
+    def start(mode="ok"):
+        d = os.path.join(tmp, str(len(made)))
+        os.mkdir(d)
+        made.append(FakeSystemd(d, mode))
+        return made[-1]
+
+    yield start
+    for f in made:
+        f.stop()
+    shutil.rmtree(tmp)
+
+
+def systemd_bundle(make_bundle, cgroups_path, resources):
+    def mutate(b):
+        b.set_args("sleep", "1000")
+        b.linux["resources"] = resources
+        b.linux["cgroupsPath"] = cgroups_path
+    return make_bundle(mutate)
+
+
+def create(rt, fake, cid, b, env=None):
+    """`arca --systemd-cgroup create`; (returncode, stderr). The init keeps its stdio, so
+    that goes to files rather than pipes."""
+    err_path = os.path.join(b.dir, "create.stderr")
+    with open(os.path.join(b.dir, "create.stdout"), "wb") as out, open(err_path, "wb") as err:
+        p = subprocess.run(rt.argv("create", "--bundle", b.dir, cid,
+                                   global_args=("--systemd-cgroup",)),
+                           stdout=out, stderr=err, timeout=60, stdin=subprocess.DEVNULL,
+                           env=env or fake.env())
+    with open(err_path) as f:
+        return p.returncode, f.read()
+
+
+def test_create_starts_a_scope_and_delete_stops_it(rt, make_bundle, fake_systemd):
+    fake = fake_systemd()
+    cid = new_id()
+    unit = f"arca-{cid}.scope"
+    b = systemd_bundle(make_bundle, f"{fake.slice}:arca:{cid}",
+                       {"memory": {"limit": 64 << 20}, "pids": {"limit": 50},
+                        "cpu": {"shares": 512, "quota": 25000, "period": 100000}})
+    rt.track(cid)
+    rc, stderr = create(rt, fake, cid, b)
+    assert rc == 0, stderr
+    [start] = fake.calls()
+    assert start["method"] == "StartTransientUnit" and start["name"] == unit
+    assert start["mode"] == "replace" and start["aux"] == []
+    props = start["props"]
+    assert props["Slice"] == fake.slice
+    assert props["Delegate"] is True and props["DefaultDependencies"] is False
+    assert props["MemoryAccounting"] is True and props["TasksAccounting"] is True
+    assert props["MemoryLimit"] == 64 << 20 and props["TasksMax"] == 50
+    assert props["CPUShares"] == 512 and props["CPUQuotaPerSecUSec"] == 250000
+    # PIDs: arca itself (as `systemd-run --scope`), which forks the init in the scope and
+    # then leaves it: only the init is there now.
+    [pid] = props["PIDs"]
+    init = rt.state(cid)["pid"]
+    assert pid != init
+    expected = f"/{fake.slice_top}.slice/{fake.slice}/{unit}"
+    lines = init_cgroups(init)
+    assert lines and all(path == expected for _, _, path in lines), lines
+    for d in fake.scope_dirs(unit):
+        with open(os.path.join(d, "cgroup.procs")) as f:
+            assert f.read().split() == [str(init)], d
+    memory = [d for d in fake.scope_dirs(unit) if "/memory/" in d]
+    if memory:
+        with open(os.path.join(memory[0], "memory.limit_in_bytes")) as f:
+            assert int(f.read()) == 64 << 20
+    p = rt.cmd("delete", "--force", cid, env=fake.env())
+    assert p.returncode == 0, p.stderr
+    assert [c["method"] for c in fake.calls()] == ["StartTransientUnit", "StopUnit"]
+    assert fake.calls()[1]["name"] == unit
+    assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
+    assert not os.path.exists(os.path.join(rt.root, cid))
+
+
+def test_run_stops_the_scope_when_the_container_exits(rt, make_bundle, fake_systemd):
+    fake = fake_systemd()
+    cid = new_id()
+    b = systemd_bundle(make_bundle, f"{fake.slice}:arca:{cid}", {"pids": {"limit": 20}})
+    b.set_args("sh", "-c", "cat /proc/self/cgroup")
+    b.write_config()
+    rt.track(cid)
+    p = subprocess.run(rt.argv("run", "--bundle", b.dir, cid, global_args=("--systemd-cgroup",)),
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                       env=fake.env())
+    assert p.returncode == 0, p.stderr
+    unit = f"arca-{cid}.scope"
+    assert f"/{fake.slice}/{unit}" in p.stdout, p.stdout
+    assert [c["method"] for c in fake.calls()] == ["StartTransientUnit", "StopUnit"]
+    assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
+
+
+@pytest.mark.parametrize("mode,reason", [
+    ("error", "org.freedesktop.systemd1.UnitExists: Unit {unit} already exists."),
+    ("hang", "job /org/freedesktop/systemd1/job/1 timed out"),
+])
+def test_a_failing_systemd_is_one_line_and_leaves_nothing(rt, make_bundle, fake_systemd, mode,
+                                                          reason):
+    fake = fake_systemd(mode)
+    cid = new_id()
+    unit = f"arca-{cid}.scope"
+    b = systemd_bundle(make_bundle, f"{fake.slice}:arca:{cid}", {"pids": {"limit": 20}})
+    rt.track(cid)
+    rc, stderr = create(rt, fake, cid, b, env=fake.env(ARCA_SYSTEMD_TIMEOUT_MS="1500"))
+    assert rc == 1, stderr
+    assert stderr == (f'arca: create "{cid}": systemd: start unit "{unit}": '
+                      + reason.format(unit=unit) + "\n"), stderr
+    methods = [c["method"] for c in fake.calls()]
+    # A unit systemd refused may be someone else's: only a started one is stopped.
+    assert methods == (["StartTransientUnit"] if mode == "error" else
+                       ["StartTransientUnit", "StopUnit"])
+    assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
+    assert not os.path.exists(os.path.join(rt.root, cid))
+    # arca moved itself back before the unit was stopped: it was not killed (rc 1 above).
