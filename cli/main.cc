@@ -35,7 +35,7 @@ int run_main(int argc, char** argv) {
   app.add_option("--log-format", g.log_format, "log format: text or json")
       ->default_text(g.log_format);
   app.add_flag("--debug", g.debug, "log debug messages");
-  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver (a transient scope over D-Bus)");
   app.add_option("--rootless", g.rootless, "ignored; accepted for runc compatibility");
   app.add_option("--criu", "ignored; accepted for runc compatibility");
 

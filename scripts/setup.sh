@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config nlohmann-json3-dev
   libseccomp-dev libgtest-dev busybox-static python3-pytest runc crun iproute2 procps
-  clang libclang-rt-14-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev nettle-dev)
+  clang libclang-rt-14-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev nettle-dev
+  dbus python3-dbus python3-gi)
 # The container engines tests/engines drives arca with: Podman 4.3 (+ conmon) and
 # containerd 1.6, installed without recommends (no buildah, netavark, slirp4netns...).
 engine_packages=(podman conmon containerd)

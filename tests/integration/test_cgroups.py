@@ -282,8 +282,8 @@ def test_run_reports_an_oom_kill_as_137(rt, make_bundle):
 
 
 def test_systemd_cgroup_driver_without_systemd_is_a_clear_error(rt, make_bundle):
-    """--systemd-cgroup needs systemd as PID 1 (the D-Bus conversation is not implemented):
-    without it, one clear line, and nothing is left behind."""
+    """--systemd-cgroup needs systemd as PID 1 (or the ARCA_SYSTEMD_BUS test hook, see
+    test_systemd_driver.py): without it, one clear line, and nothing is left behind."""
     if open("/proc/1/comm").read().strip() == "systemd":
         pytest.skip("systemd is PID 1 here")
     cid = new_id()
