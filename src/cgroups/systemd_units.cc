@@ -26,12 +26,13 @@ void add_resources(std::vector<Value>& props, const Resources& r, bool v2) {
                        : property("CPUShares", Value::u64(*r.cpu->shares)));
   }
   if (r.cpu && r.cpu->quota && *r.cpu->quota != 0) {
-    props.push_back(property("CPUQuotaPerSecUSec",
-                             Value::u64(cpu_quota_per_sec(*r.cpu->quota, r.cpu->period.value_or(0)))));
+    props.push_back(property("CPUQuotaPerSecUSec", Value::u64(cpu_quota_per_sec(
+                                                       *r.cpu->quota, r.cpu->period.value_or(0)))));
   }
   if (r.block_io && r.block_io->weight) {
-    props.push_back(v2 ? property("IOWeight", Value::u64(blkio_weight_to_io_weight(*r.block_io->weight)))
-                       : property("BlockIOWeight", Value::u64(*r.block_io->weight)));
+    props.push_back(
+        v2 ? property("IOWeight", Value::u64(blkio_weight_to_io_weight(*r.block_io->weight)))
+           : property("BlockIOWeight", Value::u64(*r.block_io->weight)));
   }
   if (r.pids && r.pids->limit > 0) {
     props.push_back(property("TasksMax", Value::u64(static_cast<uint64_t>(r.pids->limit))));

@@ -32,8 +32,8 @@ dbus::Value unit_properties(const CgroupsPath& path, pid_t pid, const Resources*
 uint64_t cpu_quota_per_sec(int64_t quota, uint64_t period);
 
 struct SystemdBus {
-  std::string address;  // "unix:path=..." or a socket path
-  bool bus = false;     // a bus daemon (Hello, AddMatch) rather than systemd's own socket
+  std::string address;         // "unix:path=..." or a socket path
+  bool bus = false;            // a bus daemon (Hello, AddMatch) rather than systemd's own socket
   int64_t timeout_ms = 30000;  // for each job
 };
 // ARCA_SYSTEMD_BUS (a test hook: a bus daemon's "unix:path=/x", with

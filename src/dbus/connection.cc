@@ -109,8 +109,8 @@ Result<Connection> Connection::open(const std::string& address, bool bus) {
 }
 
 Status Connection::authenticate() {
-  std::string hello = std::string(1, '\0') + "AUTH EXTERNAL " + hex(std::to_string(geteuid())) +
-                      "\r\n";
+  std::string hello =
+      std::string(1, '\0') + "AUTH EXTERNAL " + hex(std::to_string(geteuid())) + "\r\n";
   ARCA_TRY(write_all(fd_.get(), hello));
   int64_t deadline = now_ms() + 5000;
   while (buffer_.find("\r\n") == std::string::npos) {

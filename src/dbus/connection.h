@@ -42,8 +42,8 @@ class Connection {
 
   UniqueFd fd_;
   uint32_t serial_ = 0;
-  std::string buffer_;            // bytes read beyond the last whole message
-  std::deque<Message> signals_;   // arrived while a reply was awaited
+  std::string buffer_;           // bytes read beyond the last whole message
+  std::deque<Message> signals_;  // arrived while a reply was awaited
 };
 
 }  // namespace arca::dbus

@@ -9,28 +9,6 @@ constexpr size_t kMaxArray = 64u << 20;     // the spec's limit on an array's by
 constexpr size_t kMaxMessage = 128u << 20;  // and on a whole message
 constexpr int kMaxDepth = 64;
 
-size_t alignment(char code) {
-  switch (code) {
-    case 'n':
-    case 'q':
-      return 2;
-    case 'b':
-    case 'i':
-    case 'u':
-    case 's':
-    case 'o':
-    case 'a':
-      return 4;
-    case 'x':
-    case 't':
-    case '(':
-    case '{':
-      return 8;
-    default:
-      return 1;
-  }
-}
-
 size_t fixed_size(char code) {
   switch (code) {
     case 'y':
@@ -50,6 +28,12 @@ size_t fixed_size(char code) {
   }
 }
 
+size_t alignment(char code) {
+  if (size_t size = fixed_size(code); size != 0) return size;
+  if (code == 's' || code == 'o' || code == 'a') return 4;
+  return code == '(' || code == '{' ? 8 : 1;
+}
+
 void pad(std::string& out, size_t align) {
   while (out.size() % align != 0) out += '\0';
 }
@@ -61,7 +45,8 @@ void put_uint(std::string& out, uint64_t v, size_t size) {
 
 Result<size_t> type_end(std::string_view sig, size_t pos, int depth) {
   if (depth > kMaxDepth) return Error::invalid("D-Bus signature nested too deeply");
-  if (pos >= sig.size()) return Error::invalid("D-Bus signature " + quote(std::string(sig)) + " is incomplete");
+  if (pos >= sig.size())
+    return Error::invalid("D-Bus signature " + quote(std::string(sig)) + " is incomplete");
   char c = sig[pos];
   if (fixed_size(c) != 0 || c == 's' || c == 'o' || c == 'g' || c == 'v') return pos + 1;
   if (c == 'a') return type_end(sig, pos + 1, depth + 1);
@@ -70,9 +55,10 @@ Result<size_t> type_end(std::string_view sig, size_t pos, int depth) {
     size_t p = pos + 1;
     int fields = 0;
     while (p < sig.size() && sig[p] != close) {
-      if (c == '{' && fields == 0 && fixed_size(sig[p]) == 0 && sig[p] != 's' &&
-          sig[p] != 'o' && sig[p] != 'g') {
-        return Error::invalid("D-Bus signature " + quote(std::string(sig)) + ": dict key not basic");
+      if (c == '{' && fields == 0 && fixed_size(sig[p]) == 0 && sig[p] != 's' && sig[p] != 'o' &&
+          sig[p] != 'g') {
+        return Error::invalid("D-Bus signature " + quote(std::string(sig)) +
+                              ": dict key not basic");
       }
       ARCA_ASSIGN(p, type_end(sig, p, depth + 1));
       ++fields;
@@ -271,9 +257,7 @@ Value Value::structure(std::vector<Value> fields) {
   return {"(" + field_sigs(fields) + ")", 0, {}, std::move(fields)};
 }
 
-Result<size_t> complete_type_end(std::string_view sig, size_t pos) {
-  return type_end(sig, pos, 0);
-}
+Result<size_t> complete_type_end(std::string_view sig, size_t pos) { return type_end(sig, pos, 0); }
 
 Status marshal(const Value& v, std::string& out) {
   auto end = type_end(v.sig, 0, 0);
@@ -373,26 +357,25 @@ Result<Message> decode(std::string_view data) {
     if (code >= 1 && code <= 9 && v.sig != kTypes[code]) {
       return Error::invalid("D-Bus header field " + std::to_string(code) + " of type " + v.sig);
     }
-    std::string* targets[] = {nullptr,        &m.path,        &m.interface, &m.member,
-                              &m.error_name,  nullptr,        &m.destination, &m.sender,
-                              &signature,     nullptr};
+    std::string* targets[] = {nullptr, &m.path,        &m.interface, &m.member,  &m.error_name,
+                              nullptr, &m.destination, &m.sender,    &signature, nullptr};
     if (code == 5) m.reply_serial = static_cast<uint32_t>(v.num);
     if (code <= 9 && targets[code] != nullptr) *targets[code] = v.str;
   }
   ARCA_TRY(r.align(8));
   for (size_t p = 0; p < signature.size();) {
     ARCA_ASSIGN(size_t end, complete_type_end(signature, p));
-    ARCA_ASSIGN(Value v, unmarshal(std::string_view(signature).substr(p, end - p), data, pos,
-                                   little));
+    ARCA_ASSIGN(Value v,
+                unmarshal(std::string_view(signature).substr(p, end - p), data, pos, little));
     m.body.push_back(std::move(v));
     p = end;
   }
   if (pos != data.size()) return Error::invalid("D-Bus body length does not match its signature");
-  bool ok = (m.type == Type::kCall && !m.path.empty() && !m.member.empty()) ||
-            (m.type == Type::kSignal && !m.path.empty() && !m.interface.empty() &&
-             !m.member.empty()) ||
-            (m.type == Type::kReturn && m.reply_serial != 0) ||
-            (m.type == Type::kError && m.reply_serial != 0 && !m.error_name.empty());
+  bool ok =
+      (m.type == Type::kCall && !m.path.empty() && !m.member.empty()) ||
+      (m.type == Type::kSignal && !m.path.empty() && !m.interface.empty() && !m.member.empty()) ||
+      (m.type == Type::kReturn && m.reply_serial != 0) ||
+      (m.type == Type::kError && m.reply_serial != 0 && !m.error_name.empty());
   if (!ok) return Error::invalid("D-Bus message lacks a required header field");
   return m;
 }

@@ -22,9 +22,9 @@ namespace arca::dbus {
 // One value and its complete single-type signature: "u", "s", "as", "(sv)", "a(sv)", "v".
 struct Value {
   std::string sig;
-  uint64_t num = 0;           // y b n q i u x t (signed types sign-extended)
-  std::string str;            // s o g
-  std::vector<Value> items;   // array elements, struct/dict-entry fields, a variant's value
+  uint64_t num = 0;          // y b n q i u x t (signed types sign-extended)
+  std::string str;           // s o g
+  std::vector<Value> items;  // array elements, struct/dict-entry fields, a variant's value
 
   static Value byte(uint8_t v) { return {"y", v, {}, {}}; }
   static Value boolean(bool v) { return {"b", v ? 1u : 0u, {}, {}}; }
@@ -58,7 +58,7 @@ struct Message {
   uint32_t serial = 0;
   uint32_t reply_serial = 0;  // 0: absent
   std::string path, interface, member, error_name, destination, sender;
-  std::vector<Value> body;    // the body's signature is the concatenation of their sigs
+  std::vector<Value> body;  // the body's signature is the concatenation of their sigs
 
   std::string body_signature() const;
   // The first string argument, as error replies carry their text; "" when absent.

@@ -193,19 +193,36 @@ def test_create_starts_a_scope_and_delete_stops_it(rt, make_bundle, fake_systemd
     assert not os.path.exists(os.path.join(rt.root, cid))
 
 
-def test_run_stops_the_scope_when_the_container_exits(rt, make_bundle, fake_systemd):
+def test_run_leaves_the_scope_to_the_init_and_stops_it_at_exit(rt, make_bundle, fake_systemd):
+    """A foreground `run` stays alive beside its container: arca started the scope with
+    itself inside, so it must have moved back out once the init was forked."""
     fake = fake_systemd()
     cid = new_id()
+    unit = f"arca-{cid}.scope"
     b = systemd_bundle(make_bundle, f"{fake.slice}:arca:{cid}", {"pids": {"limit": 20}})
-    b.set_args("sh", "-c", "cat /proc/self/cgroup")
+    b.set_args("sh", "-c", "cat /proc/self/cgroup; read x")
     b.write_config()
     rt.track(cid)
-    p = subprocess.run(rt.argv("run", "--bundle", b.dir, cid, global_args=("--systemd-cgroup",)),
-                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-                       env=fake.env())
-    assert p.returncode == 0, p.stderr
-    unit = f"arca-{cid}.scope"
-    assert f"/{fake.slice}/{unit}" in p.stdout, p.stdout
+    with open("/proc/self/cgroup") as f:
+        ours = f.read()
+    p = subprocess.Popen(rt.argv("run", "--bundle", b.dir, cid,
+                                 global_args=("--systemd-cgroup",)),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=fake.env())
+    try:
+        first = p.stdout.readline()  # the container is running
+        assert f"/{fake.slice}/{unit}" in first, (first, p.stderr.read() if not first else "")
+        with open(f"/proc/{p.pid}/cgroup") as f:
+            assert f.read() == ours  # arca is back where it was
+        for d in fake.scope_dirs(unit):
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                assert str(p.pid) not in f.read().split(), d
+        out, err = p.communicate("\n", timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
     assert [c["method"] for c in fake.calls()] == ["StartTransientUnit", "StopUnit"]
     assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
 

@@ -1,10 +1,9 @@
-#include "cgroups/systemd_units.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <map>
 
+#include "cgroups/systemd_units.h"
 #include "cgroups/v2_files.h"
 
 namespace arca::cgroups {

@@ -1,10 +1,9 @@
-#include "dbus/wire.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "dbus/connection.h"
+#include "dbus/wire.h"
 
 namespace arca::dbus {
 namespace {
@@ -43,9 +42,10 @@ TEST(DbusWire, ArraysAndStructs) {
   EXPECT_EQ(bytes_of(Value::array("(sv)", {})), std::string("\0\0\0\0\0\0\0\0", 8));
   // a(sv) with one ("D", <b true>): length 4+2(s) +pad... computed by hand:
   // 0: len=16 | 4: pad to 8 | 8: "\1\0\0\0D\0" | 14: sig "\1b\0" | 17: pad | 20: true
-  EXPECT_EQ(bytes_of(Value::array("(sv)", {Value::structure({Value::string("D"),
-                                                             Value::variant(Value::boolean(true))})})),
-            std::string("\x10\0\0\0\0\0\0\0\1\0\0\0D\0\1b\0\0\0\0\1\0\0\0", 24));
+  EXPECT_EQ(
+      bytes_of(Value::array(
+          "(sv)", {Value::structure({Value::string("D"), Value::variant(Value::boolean(true))})})),
+      std::string("\x10\0\0\0\0\0\0\0\1\0\0\0D\0\1b\0\0\0\0\1\0\0\0", 24));
 }
 
 TEST(DbusWire, MalformedValuesAreRefused) {
