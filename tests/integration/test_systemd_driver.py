@@ -16,8 +16,10 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -100,15 +102,30 @@ class FakeSystemd:
         for p in (self.fake, self.daemon):
             p.kill()
             p.wait()
-        # Only what this test made: the scope (left on failure) and the two slice levels.
+        # Only what this test made: the scopes (left when a test failed; their processes
+        # are this test's containers) and the two slice levels, bottom-up.
         for m, _ in cgroup_mounts():
             top = os.path.join(m, self.slice_top + ".slice")
-            for d in (os.path.join(top, self.slice), top):
-                if os.path.isdir(d):
-                    for sub in sorted(os.listdir(d), reverse=True):
-                        if sub.endswith(".scope") and os.path.isdir(os.path.join(d, sub)):
-                            os.rmdir(os.path.join(d, sub))
-                    os.rmdir(d)
+            if not os.path.isdir(top):
+                continue
+            dirs = [root for root, _, _ in os.walk(top)]
+            for d in sorted(dirs, key=len, reverse=True):
+                remove_cgroup(d)
+
+
+def remove_cgroup(d):
+    for _ in range(500):
+        try:
+            os.rmdir(d)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                for pid in f.read().split():
+                    os.kill(int(pid), signal.SIGKILL)
+            time.sleep(0.01)
+    os.rmdir(d)
 
 
 @pytest.fixture
