@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds a fuzzer (libFuzzer + ASan + UBSan) and runs it.
-#   [FUZZ_TARGET=config|archive] scripts/fuzz.sh [SECONDS] [extra libFuzzer args...]
-# FUZZ_TARGET: config (default: config.json through the pure layers) or archive (tar
-# archives through libarchive and the safe extractor). SECONDS defaults to 60. The build
+#   [FUZZ_TARGET=config|archive|dbus] scripts/fuzz.sh [SECONDS] [extra libFuzzer args...]
+# FUZZ_TARGET: config (default: config.json through the pure layers), archive (tar
+# archives through libarchive and the safe extractor) or dbus (D-Bus messages through
+# src/dbus/wire.cc). SECONDS defaults to 60. The build
 # goes to $FUZZ_BUILD (default build-fuzz/); the run uses a copy of
 # tests/fuzz/corpus/$FUZZ_TARGET in $FUZZ_BUILD/corpus-$FUZZ_TARGET (new inputs stay
 # there), crashes land in $FUZZ_BUILD/artifacts/. Exits non-zero when the fuzzer finds a
@@ -35,7 +36,11 @@ case $target in
              "$root"/src/rootfs/resolve.cc)
     libs=("$lib/libarchive.a" "$lib/libzstd.a" "$lib/liblzma.a" "$lib/libz.a")
     run_args=(-max_len=262144) ;;
-  *) echo "fuzz.sh: unknown FUZZ_TARGET $target (config or archive)" >&2; exit 2 ;;
+  dbus)
+    sources=("$root"/src/base/error.cc "$root"/src/dbus/wire.cc)
+    libs=()
+    run_args=(-max_len=4096) ;;
+  *) echo "fuzz.sh: unknown FUZZ_TARGET $target (config, archive or dbus)" >&2; exit 2 ;;
 esac
 sources+=("$root/tests/fuzz/${target}_fuzzer.cc")
 

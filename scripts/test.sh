@@ -42,9 +42,10 @@ export ARCA_BIN=${ARCA_BIN:-$build/arca}
 if [ -z "${ARCA_PROBE:-}" ] && [ -x "$build/arca-probe" ]; then
   export ARCA_PROBE=$build/arca-probe
 fi
-# Smoke runs of the config and archive fuzzers (the long runs: tests/fuzz/README.md).
+# Smoke runs of the config, archive and dbus fuzzers (the long runs: tests/fuzz/README.md).
 step fuzz scripts/fuzz.sh 60
 step fuzz-archive env FUZZ_TARGET=archive scripts/fuzz.sh 30
+step fuzz-dbus env FUZZ_TARGET=dbus scripts/fuzz.sh 20
 step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration "$@"
 # Real Podman and containerd driving arca, each with private sockets and dirs (a minute).
 step engines /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/engines
