@@ -10,7 +10,7 @@ removes its cgroups and emits JobRemoved. Every call is appended as a JSON line 
 
 usage: fake_systemd.py ADDRESS LOG MODE HIERARCHY...
 MODE: ok | error (StartTransientUnit answers a D-Bus error) | hang (no JobRemoved for a
-start). Prints "ready" once it owns the name.
+start) | fail (the start job ends with result "failed", after the scope was made). Prints "ready" once it owns the name.
 """
 import json
 import os
@@ -60,11 +60,11 @@ class Manager(dbus.service.Object):
         with open(self.log, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
-    def job(self, unit, emit=True):
+    def job(self, unit, emit=True, result="done"):
         self.jobs += 1
         n, path = self.jobs, f"/org/freedesktop/systemd1/job/{self.jobs}"
         if emit:  # after the reply, as systemd's job finishes later
-            GLib.idle_add(lambda: self.JobRemoved(n, path, unit, "done") and False)
+            GLib.idle_add(lambda: self.JobRemoved(n, path, unit, result) and False)
         return dbus.ObjectPath(path)
 
     @dbus.service.method(IFACE, in_signature="ssa(sv)a(sa(sv))", out_signature="o")
@@ -82,7 +82,8 @@ class Manager(dbus.service.Object):
                 with open(os.path.join(d, "cgroup.procs"), "w") as f:
                     f.write(str(pid))
         self.units[str(name)] = dirs
-        return self.job(str(name), emit=self.mode != "hang")
+        return self.job(str(name), emit=self.mode != "hang",
+                        result="failed" if self.mode == "fail" else "done")
 
     @dbus.service.method(IFACE, in_signature="ss", out_signature="o")
     def StopUnit(self, name, mode):

@@ -247,6 +247,7 @@ def test_run_leaves_the_scope_to_the_init_and_stops_it_at_exit(rt, make_bundle, 
 @pytest.mark.parametrize("mode,reason", [
     ("error", "org.freedesktop.systemd1.UnitExists: Unit {unit} already exists."),
     ("hang", "job /org/freedesktop/systemd1/job/1 timed out"),
+    ("fail", 'job result "failed"'),
 ])
 def test_a_failing_systemd_is_one_line_and_leaves_nothing(rt, make_bundle, fake_systemd, mode,
                                                           reason):
