@@ -12,20 +12,24 @@ bool systemd_is_pid1() {
   return comm && *comm == "systemd\n";
 }
 
+std::unique_ptr<Manager> make_fs_manager(const HostCgroups& host, const CgroupsPath& path,
+                                         const ManagerOptions& options) {
+  if (host.mode == Mode::kV2) return make_v2_manager(host, path, options);
+  return make_v1_manager(host, path, options);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Manager>> make_manager(const HostCgroups& host, const CgroupsPath& path,
                                               const ManagerOptions& options,
                                               const Resources* resources) {
-  std::unique_ptr<Manager> fs;
-  if (host.mode == Mode::kV2) {
-    if (!host.unified) return Error::invalid("cgroup v2 host without a cgroup2 mount");
-    fs = make_v2_manager(host, path, options);
-  } else {
-    fs = make_v1_manager(host, path, options);
+  if (host.mode == Mode::kV2 && !host.unified) {
+    return Error::invalid("cgroup v2 host without a cgroup2 mount");
   }
+  std::unique_ptr<Manager> fs = make_fs_manager(host, path, options);
   if (path.kind != CgroupsPath::Kind::kSystemd) return fs;
-  return make_systemd_manager(host, path, std::move(fs), resources);
+  auto at = [host, options](const CgroupsPath& p) { return make_fs_manager(host, p, options); };
+  return make_systemd_manager(host, path, std::move(fs), std::move(at), resources);
 }
 
 Result<std::unique_ptr<Manager>> open_manager(const std::string& cgroups_path,

@@ -69,14 +69,29 @@ Status run_job(const std::string& member, std::vector<Value> body, bool* accepte
   return wait_job(c, reply->body[0].str, deadline);
 }
 
+// Where systemd put `unit`: GetUnit, then its Scope's ControlGroup property.
+Result<std::string> control_group(const std::string& unit) {
+  SystemdBus bus = systemd_bus();
+  int64_t deadline = dbus::now_ms() + bus.timeout_ms;
+  ARCA_ASSIGN(Connection c, connect_systemd(bus));
+  ARCA_ASSIGN(Message unit_reply, c.call(manager_call("GetUnit", {Value::string(unit)}), deadline));
+  ARCA_ASSIGN(std::string object, unit_object_path(unit_reply));
+  auto get = dbus::method_call("org.freedesktop.systemd1", object,
+                               "org.freedesktop.DBus.Properties", "Get");
+  get.body = {Value::string("org.freedesktop.systemd1.Scope"), Value::string("ControlGroup")};
+  ARCA_ASSIGN(Message get_reply, c.call(std::move(get), deadline));
+  return unit_control_group(get_reply);
+}
+
 class SystemdManager : public Manager {
  public:
   SystemdManager(const HostCgroups& host, CgroupsPath path, std::string unit,
-                 std::unique_ptr<Manager> inner, const Resources* resources)
+                 std::unique_ptr<Manager> inner, CgroupfsFactory at, const Resources* resources)
       : host_(host),
         path_(std::move(path)),
         unit_(std::move(unit)),
         inner_(std::move(inner)),
+        at_(std::move(at)),
         resources_(resources) {}
 
   Mode mode() const override { return inner_->mode(); }
@@ -93,6 +108,13 @@ class SystemdManager : public Manager {
                           Value::array("(sa(sv))", {})},
                          &started_);
       if (!s) return std::move(s).error().context("systemd: start unit " + quote(unit_));
+      // The cgroup is wherever systemd says it put the unit, in every hierarchy.
+      auto cg = control_group(unit_);
+      if (!cg) return std::move(cg).error().context("systemd: start unit " + quote(unit_));
+      CgroupsPath there;
+      there.kind = CgroupsPath::Kind::kAbsolute;
+      there.path = *cg;
+      inner_ = at_(there);
     }
     return inner_->create();
   }
@@ -135,6 +157,7 @@ class SystemdManager : public Manager {
   CgroupsPath path_;
   std::string unit_;
   std::unique_ptr<Manager> inner_;
+  CgroupfsFactory at_;
   const Resources* resources_;
   bool started_ = false;
   bool in_scope_ = false;
@@ -145,10 +168,11 @@ class SystemdManager : public Manager {
 Result<std::unique_ptr<Manager>> make_systemd_manager(const HostCgroups& host,
                                                       const CgroupsPath& path,
                                                       std::unique_ptr<Manager> inner,
+                                                      CgroupfsFactory at,
                                                       const Resources* resources) {
   ARCA_ASSIGN(std::string unit, systemd_unit_name(path));
-  return std::unique_ptr<Manager>(
-      new SystemdManager(host, path, std::move(unit), std::move(inner), resources));
+  return std::unique_ptr<Manager>(new SystemdManager(host, path, std::move(unit), std::move(inner),
+                                                     std::move(at), resources));
 }
 
 Status stop_systemd_unit(const std::string& unit) {

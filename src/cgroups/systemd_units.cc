@@ -74,6 +74,35 @@ Value unit_properties(const CgroupsPath& path, pid_t pid, const Resources* resou
   return Value::array("(sv)", std::move(props));
 }
 
+Result<std::string> unit_object_path(const dbus::Message& get_unit_reply) {
+  if (get_unit_reply.body_signature() != "o") {
+    return Error::invalid("GetUnit answered " + quote(get_unit_reply.body_signature()));
+  }
+  return get_unit_reply.body[0].str;
+}
+
+Result<std::string> unit_control_group(const dbus::Message& get_reply) {
+  const auto& body = get_reply.body;
+  if (get_reply.body_signature() != "v" || body[0].items.size() != 1 ||
+      body[0].items[0].sig != "s") {
+    std::string sig = get_reply.body_signature() == "v" && !body[0].items.empty()
+                          ? "v(" + body[0].items[0].sig + ")"
+                          : get_reply.body_signature();
+    return Error::invalid("ControlGroup answered " + quote(sig));
+  }
+  const std::string& cg = body[0].items[0].str;
+  bool ok = cg.size() > 1 && cg[0] == '/';
+  for (size_t start = 1; ok && start <= cg.size();) {
+    size_t end = cg.find('/', start);
+    if (end == std::string::npos) end = cg.size();
+    std::string_view part(cg.data() + start, end - start);
+    ok = !part.empty() && part != "." && part != "..";
+    start = end + 1;
+  }
+  if (!ok) return Error::invalid("ControlGroup " + quote(cg) + " is not a cgroup path");
+  return cg;
+}
+
 bool systemd_bus_overridden() {
   const char* env = getenv("ARCA_SYSTEMD_BUS");
   return env != nullptr && *env != '\0';

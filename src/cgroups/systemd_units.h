@@ -31,6 +31,13 @@ dbus::Value unit_properties(const CgroupsPath& path, pid_t pid, const Resources*
 // 10 ms as systemd would; UINT64_MAX for no limit.
 uint64_t cpu_quota_per_sec(int64_t quota, uint64_t period);
 
+// The replies that tell where systemd put a unit: GetUnit(name) answers the unit's object
+// path ("o"), and Properties.Get("org.freedesktop.systemd1.Scope", "ControlGroup") a variant
+// string, the unit's cgroup below systemd's root ("/system.slice/x.scope"). A control group
+// that is empty, "/", relative or has "", "." or ".." components is refused.
+Result<std::string> unit_object_path(const dbus::Message& get_unit_reply);
+Result<std::string> unit_control_group(const dbus::Message& get_reply);
+
 struct SystemdBus {
   std::string address;         // "unix:path=..." or a socket path
   bool bus = false;            // a bus daemon (Hello, AddMatch) rather than systemd's own socket

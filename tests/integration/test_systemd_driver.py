@@ -8,10 +8,16 @@ side of the conversation: the D-Bus client, the unit name, slice and properties,
 for JobRemoved, the init's placement, StopUnit at delete and the cleanup on errors. It does
 not check what a real systemd makes of those properties (docs/design/cgroups.md).
 
-The fake creates top-level cgroups under a unique slice (arcatest<random>-x.slice) in the
+The fake creates the scope under a unique slice (arcatest<random>-x.slice) in the
 hierarchies systemd manages on v1 (name=systemd, cpu, cpuacct, blkio, memory, devices,
-pids) and cgroup2; arca makes the others, as with a real systemd. All are removed here.
+pids) and cgroup2; arca makes the others, as with a real systemd. A rule of this machine:
+no process leaves the test's own memory cgroup (/process_api/<hash>). So the fake roots its
+tree there in every hierarchy (ROOT/arcatest<random>.slice/...), and tells arca so through
+the unit's ControlGroup, which arca follows; the tests check that every process involved
+stays inside. Every directory made for this (in the hierarchies where we sit at "/", the
+ROOT levels too) is removed here, deepest first.
 """
+import errno
 import json
 import os
 import secrets
@@ -64,6 +70,26 @@ def init_cgroups(pid):
         return [line.rstrip("\n").split(":", 2) for line in f if line.strip()]
 
 
+def memory_cgroup(pid="self"):
+    for _, controllers, path in init_cgroups(pid):
+        if "memory" in controllers.split(","):
+            return path
+    raise AssertionError("no memory cgroup")
+
+
+OWN_MEMORY = memory_cgroup()
+
+
+def inside_own_memory(path):
+    return path is not None and path.startswith(OWN_MEMORY.rstrip("/") + "/")
+
+
+def prefixes(path):
+    """"/a/b/c" -> ["/a", "/a/b", "/a/b/c"]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i + 1]) for i in range(len(parts))]
+
+
 class FakeSystemd:
     def __init__(self, tmp, mode):
         self.tmp = tmp
@@ -79,9 +105,17 @@ class FakeSystemd:
                                         "--print-address"], stdout=subprocess.PIPE,
                                        stderr=subprocess.DEVNULL, text=True)
         self.daemon.stdout.readline()  # listening once it prints its address
+        self.root = OWN_MEMORY.rstrip("/")
+        # The tree's top in each hierarchy: the first level of ROOT/<slice_top>.slice that
+        # does not exist yet; all of it is ours to remove at stop().
+        self.tops, self.mounts = [], [m for m, _ in cgroup_mounts()]
+        for m in self.mounts:
+            new = [m + p for p in prefixes(f"{self.root}/{self.slice_top}.slice")
+                   if not os.path.isdir(m + p)]
+            self.tops.append(new[0])
         self.managed = [m for m, by_systemd in cgroup_mounts() if by_systemd]
         self.fake = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "fake_systemd.py"),
-                                      self.address, self.log, mode, *self.managed],
+                                      self.address, self.log, mode, OWN_MEMORY, *self.managed],
                                      stdout=subprocess.PIPE, text=True)
         assert self.fake.stdout.readline().strip() == "ready"
 
@@ -92,25 +126,46 @@ class FakeSystemd:
         if not os.path.exists(self.log):
             return []
         with open(self.log) as f:
-            return [json.loads(line) for line in f]
+            return [c for c in map(json.loads, f) if "method" in c]
+
+    def made(self):
+        """The fake's "made" events: the directories it created, and the memory cgroup of
+        each PID it moved into the scope."""
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log) as f:
+            return [c for c in map(json.loads, f) if c.get("event") == "made"]
+
+    def scope_path(self, unit):
+        return f"{self.root}/{self.slice_top}.slice/{self.slice}/{unit}"
 
     def scope_dirs(self, unit):
-        rel = f"/{self.slice_top}.slice/{self.slice}/{unit}"
-        return [m + rel for m, _ in cgroup_mounts()]
+        return [m + self.scope_path(unit) for m, _ in cgroup_mounts()]
 
     def stop(self):
         for p in (self.fake, self.daemon):
             p.kill()
             p.wait()
-        # Only what this test made: the scopes (left when a test failed; their processes
-        # are this test's containers) and the two slice levels, bottom-up.
-        for m, _ in cgroup_mounts():
-            top = os.path.join(m, self.slice_top + ".slice")
-            if not os.path.isdir(top):
-                continue
-            dirs = [root for root, _, _ in os.walk(top)]
-            for d in sorted(dirs, key=len, reverse=True):
-                remove_cgroup(d)
+        # Only what this test made, deepest first: the scopes (left when a test failed; their
+        # processes are this test's containers), the two slice levels, then the ROOT levels
+        # that did not exist before, with rmdir only (one still in use by someone else's
+        # tree is theirs too, and stays).
+        for m, top in zip(self.mounts, self.tops):
+            mine = f"{m}{self.root}/{self.slice_top}.slice"
+            if os.path.isdir(mine):
+                dirs = [root for root, _, _ in os.walk(mine)]
+                for d in sorted(dirs, key=len, reverse=True):
+                    remove_cgroup(d)
+            for d in reversed([m + p for p in prefixes(self.root)]):
+                if len(d) < len(top):
+                    break
+                try:
+                    os.rmdir(d)
+                except FileNotFoundError:
+                    pass
+                except OSError as e:
+                    if e.errno not in (errno.ENOTEMPTY, errno.EBUSY):
+                        raise
 
 
 def remove_cgroup(d):
@@ -178,7 +233,7 @@ def test_create_starts_a_scope_and_delete_stops_it(rt, make_bundle, fake_systemd
     rt.track(cid)
     rc, stderr = create(rt, fake, cid, b)
     assert rc == 0, stderr
-    [start] = fake.calls()
+    start, get_unit, get = fake.calls()
     assert start["method"] == "StartTransientUnit" and start["name"] == unit
     assert start["mode"] == "replace" and start["aux"] == []
     props = start["props"]
@@ -192,9 +247,17 @@ def test_create_starts_a_scope_and_delete_stops_it(rt, make_bundle, fake_systemd
     [pid] = props["PIDs"]
     init = rt.state(cid)["pid"]
     assert pid != init
-    expected = f"/{fake.slice_top}.slice/{fake.slice}/{unit}"
+    # Then where systemd put it: the unit's ControlGroup.
+    assert get_unit == {"method": "GetUnit", "name": unit}
+    assert get["path"] == "/org/freedesktop/systemd1/unit/arca_2d" + cid.replace("-", "_2d") \
+        + "_2escope" and (get["interface"], get["property"]) == (
+            "org.freedesktop.systemd1.Scope", "ControlGroup")
+    # arca, while in the scope, and the init never left the test's memory cgroup.
+    [made] = fake.made()
+    assert made["memory"] == [fake.scope_path(unit)]
+    assert inside_own_memory(made["memory"][0]) and inside_own_memory(memory_cgroup(init))
     lines = init_cgroups(init)
-    assert lines and all(path == expected for _, _, path in lines), lines
+    assert lines and all(path == fake.scope_path(unit) for _, _, path in lines), lines
     for d in fake.scope_dirs(unit):
         with open(os.path.join(d, "cgroup.procs")) as f:
             assert f.read().split() == [str(init)], d
@@ -204,8 +267,9 @@ def test_create_starts_a_scope_and_delete_stops_it(rt, make_bundle, fake_systemd
             assert int(f.read()) == 64 << 20
     p = rt.cmd("delete", "--force", cid, env=fake.env())
     assert p.returncode == 0, p.stderr
-    assert [c["method"] for c in fake.calls()] == ["StartTransientUnit", "StopUnit"]
-    assert fake.calls()[1]["name"] == unit
+    assert [c["method"] for c in fake.calls()] == ["StartTransientUnit", "GetUnit", "Get",
+                                                   "StopUnit"]
+    assert fake.calls()[3]["name"] == unit
     assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
     assert not os.path.exists(os.path.join(rt.root, cid))
 
@@ -229,6 +293,11 @@ def test_run_leaves_the_scope_to_the_init_and_stops_it_at_exit(rt, make_bundle, 
     try:
         first = p.stdout.readline()  # the container is running
         assert f"/{fake.slice}/{unit}" in first, (first, p.stderr.read() if not first else "")
+        seen = [p.stdout.readline() for _ in range(len(init_cgroups("self")) - 1)]
+        memory = [line.rstrip("\n").split(":", 2)[2] for line in [first] + seen
+                  if "memory" in line.split(":")[1].split(",")]
+        assert memory == [fake.scope_path(unit)] and inside_own_memory(memory[0]), memory
+        assert all(inside_own_memory(m) for e in fake.made() for m in e["memory"])
         with open(f"/proc/{p.pid}/cgroup") as f:
             assert f.read() == ours  # arca is back where it was
         for d in fake.scope_dirs(unit):
@@ -240,7 +309,8 @@ def test_run_leaves_the_scope_to_the_init_and_stops_it_at_exit(rt, make_bundle, 
             p.kill()
             p.wait()
     assert p.returncode == 0, err
-    assert [c["method"] for c in fake.calls()] == ["StartTransientUnit", "StopUnit"]
+    assert [c["method"] for c in fake.calls()] == ["StartTransientUnit", "GetUnit", "Get",
+                                                   "StopUnit"]
     assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
 
 
@@ -248,6 +318,7 @@ def test_run_leaves_the_scope_to_the_init_and_stops_it_at_exit(rt, make_bundle, 
     ("error", "org.freedesktop.systemd1.UnitExists: Unit {unit} already exists."),
     ("hang", "job /org/freedesktop/systemd1/job/1 timed out"),
     ("fail", 'job result "failed"'),
+    ("nocg", 'ControlGroup "" is not a cgroup path'),
 ])
 def test_a_failing_systemd_is_one_line_and_leaves_nothing(rt, make_bundle, fake_systemd, mode,
                                                           reason):
@@ -262,8 +333,10 @@ def test_a_failing_systemd_is_one_line_and_leaves_nothing(rt, make_bundle, fake_
                       + reason.format(unit=unit) + "\n"), stderr
     methods = [c["method"] for c in fake.calls()]
     # A unit systemd refused may be someone else's: only a started one is stopped.
-    assert methods == (["StartTransientUnit"] if mode == "error" else
-                       ["StartTransientUnit", "StopUnit"])
+    assert methods == {"error": ["StartTransientUnit"],
+                       "nocg": ["StartTransientUnit", "GetUnit", "Get", "StopUnit"]}.get(
+                           mode, ["StartTransientUnit", "StopUnit"])
+    assert all(inside_own_memory(m) for e in fake.made() for m in e["memory"])
     assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
     assert not os.path.exists(os.path.join(rt.root, cid))
     # arca moved itself back before the unit was stopped: it was not killed (rc 1 above).
