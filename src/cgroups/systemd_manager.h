@@ -2,8 +2,8 @@
 // scope unit that systemd creates over D-Bus (StartTransientUnit). Once the start job is
 // done, arca asks systemd where it put the unit (GetUnit, then the Scope's ControlGroup)
 // and uses <mount point> + ControlGroup in every hierarchy; the layout computed from
-// `slice:prefix:name` only names the cgroup before that (the record written before
-// create(), see docs/design/cgroups.md). Everything else (the hierarchies systemd leaves
+// `slice:prefix:name` only names the cgroup before that (in the record written before
+// create(); docs/design/cgroups.md). Everything else (the hierarchies systemd leaves
 // alone, the resources it does not know, placement, pids, freezing) goes through the
 // wrapped cgroupfs manager at that path, as runc does.
 //
