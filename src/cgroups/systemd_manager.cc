@@ -171,8 +171,8 @@ Result<std::unique_ptr<Manager>> make_systemd_manager(const HostCgroups& host,
                                                       CgroupfsFactory at,
                                                       const Resources* resources) {
   ARCA_ASSIGN(std::string unit, systemd_unit_name(path));
-  return std::unique_ptr<Manager>(new SystemdManager(host, path, std::move(unit), std::move(inner),
-                                                     std::move(at), resources));
+  return std::unique_ptr<Manager>(
+      new SystemdManager(host, path, std::move(unit), std::move(inner), std::move(at), resources));
 }
 
 Status stop_systemd_unit(const std::string& unit) {

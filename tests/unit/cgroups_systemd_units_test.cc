@@ -121,7 +121,8 @@ TEST(SystemdUnits, ControlGroupMustBeACgroupPath) {
   for (const char* bad : {"", "/", "x.scope", "/a//x.scope", "/a/../x", "/./x", "/a/"}) {
     auto r = cg(bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().message(), "ControlGroup \"" + std::string(bad) + "\" is not a cgroup path");
+    EXPECT_EQ(r.error().message(),
+              "ControlGroup \"" + std::string(bad) + "\" is not a cgroup path");
   }
   auto number = unit_control_group(reply_of(dbus::Value::variant(dbus::Value::u32(1))));
   EXPECT_EQ(number.error().message(), "ControlGroup answered \"v(u)\"");
