@@ -1,31 +1,12 @@
 #include "console/console_socket.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
-#include <cstring>
-
 #include "linux/fd_passing.h"
 
 namespace arca::console {
 
 Result<UniqueFd> connect_console_socket(const std::string& path) {
-  auto failed = [&](const std::string& what) {
-    return Error::os(what).context("console socket " + quote(path));
-  };
-  sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path) {
-    return Error(ENAMETOOLONG, "console socket " + quote(path));
-  }
-  memcpy(addr.sun_path, path.data(), path.size());
-  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return failed("socket");
-  int rc;
-  do {
-    rc = connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  } while (rc != 0 && errno == EINTR);
-  if (rc != 0) return failed("connect");
+  auto fd = linux_sys::connect_unix(path);
+  if (!fd) return std::move(fd).error().context("console socket " + quote(path));
   return fd;
 }
 

@@ -2,13 +2,14 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "linux/fd_passing.h"
 
 namespace arca::dbus {
 namespace {
@@ -89,16 +90,9 @@ Result<std::string> socket_path(const std::string& address) {
 
 Result<Connection> Connection::open(const std::string& address, bool bus) {
   ARCA_ASSIGN(std::string path, socket_path(address));
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(sa.sun_path)) return Error::invalid("D-Bus socket path too long");
-  memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return Error::os("D-Bus: socket");
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
-    return Error::os("D-Bus: connect " + path);
-  }
-  Connection c(std::move(fd));
+  auto fd = linux_sys::connect_unix(path);
+  if (!fd) return std::move(fd).error().context("D-Bus socket " + quote(path));
+  Connection c(std::move(*fd));
   ARCA_TRY(c.authenticate());
   if (bus) {
     auto hello = method_call("org.freedesktop.DBus", "/org/freedesktop/DBus",

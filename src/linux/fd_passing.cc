@@ -1,6 +1,7 @@
 #include "linux/fd_passing.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cstring>
 
@@ -24,6 +25,21 @@ struct OneFdMessage {
   OneFdMessage& operator=(const OneFdMessage&) = delete;
 };
 }  // namespace
+
+Result<UniqueFd> connect_unix(const std::string& path) {
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr.sun_path) return Error(ENAMETOOLONG, "connect");
+  memcpy(addr.sun_path, path.data(), path.size());
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return Error::os("socket");
+  int rc;
+  do {
+    rc = connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) return Error::os("connect");
+  return fd;
+}
 
 Status send_fd(int socket, std::string_view data, int fd) {
   if (data.empty()) return Error(EINVAL, "send fd: empty message");

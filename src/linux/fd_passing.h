@@ -1,4 +1,5 @@
-// Passing file descriptors over unix sockets (SCM_RIGHTS), one fd per message.
+// Unix stream sockets: connecting to a path, and passing file descriptors (SCM_RIGHTS),
+// one fd per message.
 //
 // Used by the sync channel (the init hands arca its pty master; the seccomp listener fd
 // travels the same way) and by the --console-socket protocol, which is runc's: one
@@ -6,12 +7,18 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
 
 namespace arca::linux_sys {
+
+// A close-on-exec SOCK_STREAM connection to the unix socket at `path` (EINTR retried).
+// Errors say which step failed ("socket", "connect", ENAMETOOLONG for a path that does not
+// fit sockaddr_un); the caller names the socket as context.
+Result<UniqueFd> connect_unix(const std::string& path);
 
 // Sends one message: `data` (must not be empty: a stream socket drops control data sent
 // without any) with `fd` attached. SIGPIPE is suppressed: a closed peer is EPIPE.

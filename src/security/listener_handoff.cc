@@ -1,10 +1,5 @@
 #include "security/listener_handoff.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
-#include <cstring>
-
 #include "base/unique_fd.h"
 #include "linux/fd_passing.h"
 
@@ -25,22 +20,11 @@ nlohmann::json container_process_state(const nlohmann::json& state, pid_t pid,
 Status send_to_listener(const std::string& listener_path, const nlohmann::json& process_state,
                         int fd) {
   const std::string where = "seccomp listener " + quote(listener_path);
-  sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (listener_path.size() >= sizeof addr.sun_path) {
-    return Error(ENAMETOOLONG, where);
-  }
-  memcpy(addr.sun_path, listener_path.data(), listener_path.size());
-  UniqueFd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock.valid()) return Error::os(where + ": socket");
-  int rc;
-  do {
-    rc = connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0) return Error::os(where + ": connect");
+  auto sock = linux_sys::connect_unix(listener_path);
+  if (!sock) return std::move(sock).error().context(where);
   const std::string text = process_state.dump();
   // One message, as runc sends it: a blocking stream socket takes it whole.
-  auto sent = linux_sys::send_fd(sock.get(), text, fd);
+  auto sent = linux_sys::send_fd(sock->get(), text, fd);
   if (!sent) return std::move(sent).error().context(where + ": send the listener fd");
   return {};
 }
