@@ -35,7 +35,8 @@ int run_main(int argc, char** argv) {
   app.add_option("--log-format", g.log_format, "log format: text or json")
       ->default_text(g.log_format);
   app.add_flag("--debug", g.debug, "log debug messages");
-  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use the systemd cgroup driver (a transient scope over D-Bus)");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup,
+               "use the systemd cgroup driver (a transient scope over D-Bus)");
   app.add_option("--rootless", g.rootless, "ignored; accepted for runc compatibility");
   app.add_option("--criu", "ignored; accepted for runc compatibility");
 
@@ -61,6 +62,13 @@ int run_main(int argc, char** argv) {
     return 2;
   }
   if (*parsed == args::Parsed::kPrinted) return 0;
+  // An absolute --root, as runc makes it: it is recorded (arca shell's scratch dir names
+  // it) and must mean the same from any working directory.
+  if (!g.root.empty() && g.root[0] != '/') {
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == nullptr) return report(Error::os("--root: getcwd"));
+    g.root = std::string(cwd) + "/" + g.root;
+  }
   auto format = log::parse_format(g.log_format);
   if (!format) return report(format.error());
   if (auto configured = log::configure(g.log, *format, g.debug); !configured) {

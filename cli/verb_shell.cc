@@ -118,8 +118,35 @@ Result<image::ShellInputs> gather_inputs(const ShellFlags& f, const image::Resol
   return in;
 }
 
+// Whether the container a dead shell ran is gone now (destroyed here if it was left):
+// only then may its scratch dir go, the one record that points at the container's state
+// dir and cgroups.
+bool shell_container_gone(const Globals& g, const image::ShellRoot& shell) {
+  // The state root is written before any container exists: without it nothing was made.
+  if (shell.state_root().empty()) return true;
+  Globals where = g;
+  where.root = shell.state_root();
+  if (access((where.root + "/" + shell.id()).c_str(), F_OK) != 0 && errno == ENOENT) return true;
+  auto c = open_container(where, shell.id(), true);
+  if (!c) {
+    log::warn("stale shell " + quote(shell.path()) + ": " + c.error().render());
+    return false;
+  }
+  // A later container that took the name means ours is gone; a create that died before
+  // state.json (no record yet) is ours: the lock is ours now, nobody else is creating it.
+  auto it = c->record.annotations.find("arca.shell.scratch");
+  bool ours = it != c->record.annotations.end() && it->second == shell.path();
+  if (!ours && c->status != state::Status::creating) return true;
+  if (auto s = destroy_container(*c); !s) {
+    log::warn("stale shell " + quote(shell.path()) + ": " + s.error().render());
+    return false;
+  }
+  return true;
+}
+
 // Shells whose arca died (SIGKILL, a crash): their container died with it (pdeathsig);
-// remove the state dir, cgroups and scratch directory they left.
+// remove the state dir, cgroups and scratch directory they left. A scratch dir whose
+// container could not be removed stays for the next shell to try again.
 void collect_stale_shells(const Globals& g, const std::string& shells_dir) {
   auto stale = image::ShellRoot::stale(shells_dir);
   if (!stale) {
@@ -127,17 +154,7 @@ void collect_stale_shells(const Globals& g, const std::string& shells_dir) {
     return;
   }
   for (auto& shell : *stale) {
-    Globals where = g;
-    where.root = shell.state_root();
-    auto c = where.root.empty() ? Result<Container>(Error::invalid("no state root"))
-                                : open_container(where, shell.id(), true);
-    if (c) {
-      // Only if it is this shell's container, not a later one that took the name.
-      auto it = c->record.annotations.find("arca.shell.scratch");
-      if (it != c->record.annotations.end() && it->second == shell.path()) {
-        if (auto s = destroy_container(*c); !s) log::warn(s.error().render());
-      }
-    }
+    if (!shell_container_gone(g, shell)) continue;
     if (auto s = shell.remove(); !s) log::warn("stale shell: " + s.error().render());
   }
 }

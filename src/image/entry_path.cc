@@ -1,14 +1,18 @@
 #include "image/entry_path.h"
 
+#include <string_view>
+
 #include "rootfs/resolve.h"
 
 namespace arca::image {
 
 namespace {
 
-const std::string kWhiteoutPrefix = ".wh.";
-const std::string kOpaqueMarker = ".wh..wh..opq";
-const std::string kMetaPrefix = ".wh..wh.";
+// string_view, not std::string: no static initialiser runs (and no destructor is
+// registered) for every arca command.
+constexpr std::string_view kWhiteoutPrefix = ".wh.";
+constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
+constexpr std::string_view kMetaPrefix = ".wh..wh.";
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
 #include "cgroups/recorded_manager.h"
 #include "plan/launch.h"
 #include "spec/default_config.h"
@@ -17,17 +18,6 @@ namespace {
 using nlohmann::json;
 
 const char* const kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(sep, start);
-    out.push_back(s.substr(start, end - start));
-    if (end == std::string::npos) return out;
-    start = end + 1;
-  }
-}
 
 std::optional<uint32_t> parse_id(const std::string& s) {
   if (s.empty() || s.size() > 10) return std::nullopt;
@@ -43,8 +33,8 @@ std::optional<uint32_t> parse_id(const std::string& s) {
 // The fields of the first passwd/group line whose field `key_index` is `name`.
 std::optional<std::vector<std::string>> find_entry(const std::string& table,
                                                    const std::string& name, size_t key_index) {
-  for (const auto& line : split(table, '\n')) {
-    auto fields = split(line, ':');
+  for (const auto& line : text::split(table, '\n')) {
+    auto fields = text::split(line, ':');
     if (fields.size() > key_index && fields.size() >= 4 && fields[key_index] == name) {
       return fields;
     }
@@ -202,7 +192,7 @@ json bind_mount(const std::string& source, const std::string& destination, bool 
 }  // namespace
 
 Result<Volume> parse_volume(const std::string& text) {
-  auto parts = split(text, ':');
+  auto parts = text::split(text, ':');
   if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty()) {
     return Error::invalid("--volume " + quote(text) + ": must be SOURCE:DESTINATION[:ro]");
   }
@@ -223,7 +213,7 @@ Result<Volume> parse_volume(const std::string& text) {
 Result<std::vector<std::string>> parse_env_file(const std::string& text) {
   std::vector<std::string> out;
   int number = 0;
-  for (auto line : split(text, '\n')) {
+  for (auto line : text::split(text, '\n')) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     size_t first = line.find_first_not_of(" \t");
@@ -239,7 +229,7 @@ Result<std::vector<std::string>> parse_env_file(const std::string& text) {
 
 Result<UserIds> resolve_user(const std::string& spec, const std::string& passwd,
                              const std::string& group) {
-  auto parts = split(spec, ':');
+  auto parts = text::split(spec, ':');
   if (parts.size() > 2 || parts[0].empty() || (parts.size() == 2 && parts[1].empty())) {
     return Error::invalid("user " + quote(spec) + ": must be UID[:GID] or NAME[:GROUP]");
   }

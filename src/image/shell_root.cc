@@ -21,6 +21,15 @@ Result<UniqueFd> open_dir_at(int parent, const char* name, const std::string& wh
   return fd;
 }
 
+// create() makes the directory, then locks it: in between, a scan finds it unlocked. A
+// live shell has written its state-root file once it holds the lock, so a directory
+// without one is left alone for a minute (after that its creator died before locking).
+bool being_created(int dir) {
+  if (faccessat(dir, kStateRootFile, F_OK, 0) == 0) return false;
+  struct stat st;
+  return fstat(dir, &st) == 0 && time(nullptr) - st.st_mtime < 60;
+}
+
 }  // namespace
 
 Result<ShellRoot> ShellRoot::create(const std::string& shells_dir, const std::string& id,
@@ -40,7 +49,11 @@ Result<ShellRoot> ShellRoot::create(const std::string& shells_dir, const std::st
   }
   r.dir_ = std::move(dir).value();
   // Never contended: the directory is new. A stale() scan sees it locked from here on.
-  if (flock(r.dir_.get(), LOCK_EX | LOCK_NB) != 0) return Error::os("lock " + quote(r.path_));
+  if (flock(r.dir_.get(), LOCK_EX | LOCK_NB) != 0) {
+    Error error = Error::os("lock " + quote(r.path_));
+    (void)r.remove();
+    return error;
+  }
   if (auto s = create_file_at(r.dir_.get(), kStateRootFile, state_root, 0600); !s) {
     (void)r.remove();
     return std::move(s).error();
@@ -60,6 +73,7 @@ Result<std::vector<ShellRoot>> ShellRoot::stale(const std::string& shells_dir) {
     UniqueFd dir(
         openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir.valid() || flock(dir.get(), LOCK_EX | LOCK_NB) != 0) continue;  // alive
+    if (being_created(dir.get())) continue;
     ShellRoot r;
     r.id_ = name;
     r.path_ = shells_dir + "/" + name;

@@ -767,3 +767,38 @@ def test_cleanup_after_sigkill_of_arca(sh):
             p.wait()
     sh.ok("--", "true")
     sh.assert_clean([name])
+
+
+def test_a_scratch_dir_being_created_is_not_collected(sh):
+    # Another shell has made its scratch dir but not locked it yet (no state-root file):
+    # a starting shell must not take it for a dead one and delete it under its creator.
+    name = new_name()
+    young = os.path.join(sh.cache, "shells", name)
+    os.makedirs(young)
+    sh.ok("--", "true")
+    assert sh.shells() == [name]
+    os.rmdir(young)
+    sh.assert_clean()
+
+
+def test_relative_root_is_made_absolute(sh):
+    # The scratch dir records the state root for whoever collects it later: a relative
+    # --root must be recorded absolute (runc makes --root absolute too).
+    name = new_name()
+    p = subprocess.Popen([sh.binary, "--root", "state-rel", "shell", "--name", name, "--",
+                          "sleep", "300"], cwd=sh.work, env=sh.env(),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        recorded = os.path.join(sh.cache, "shells", name, "state-root")
+        deadline = time.time() + CMD_TIMEOUT
+        while not os.path.exists(recorded) and time.time() < deadline:
+            time.sleep(0.05)
+        with open(recorded) as f:
+            assert f.read() == os.path.join(sh.work, "state-rel")
+    finally:
+        p.kill()
+        p.wait()
+    sh.ok("--", "true")  # collects what the killed shell left
+    os.rmdir(os.path.join(sh.work, "state-rel"))
+    sh.assert_clean([name])
