@@ -271,9 +271,10 @@ def attacker_result(rt, cid, out_path, stage):
 
 def assert_binary_safe(victim_rt, before, grabbed, done):
     assert sha256(victim_rt.binary) == before, f"the runtime binary was overwritten: {done}"
-    # Whatever the handle is (arca: a sealed memfd copy; runc 1.1: a read-only bind
-    # of the same file), it cannot be written.
-    assert grabbed["open_wronly"] != "ok"
+    # Whatever the handle is (arca: a read-only view of the binary, in place or
+    # re-executed; runc 1.1: a read-only bind of the same file), once no runtime process
+    # runs it any more it cannot be written. (An open for writing while the runtime still
+    # runs fails with ETXTBSY for any runtime, protected or not: not asserted.)
     assert done["reopen"] != "ok" or done["write"] != "ok", done
 
 

@@ -59,6 +59,7 @@ def test_foreground_exec_interactive_shell(rt, sleeper, host_tty):
     t = host_tty()
     t.spawn(rt.argv("exec", "-t", sleeper, "sh"))
     t.expect("PROMPT> ")
+    assert t.mode() != t.before  # raw mode on our side while the process runs
     t.type(b"echo typed-$((6*7))\r")
     t.expect("typed-42")
     t.type(b"sh -c 'echo STA''RTED; exec sleep 100'\r")
@@ -135,15 +136,24 @@ def test_exec_tty_killed_status(rt, sleeper, host_tty):
 @pytest.mark.parametrize("case", ["detach-without-socket", "socket-without-tty",
                                   "socket-in-foreground"])
 def test_terminal_flag_combinations_are_refused(rt, sleeper, tmp_path, case):
-    sock = str(tmp_path / "console.sock")
-    flags = {
-        "detach-without-socket": ["-d", "-t"],
-        "socket-without-tty": ["-d", "--console-socket", sock],
-        "socket-in-foreground": ["-t", "--console-socket", sock],
+    # A real, listening socket: the refusal must come from the flag rule, not from a
+    # failed connect.
+    cs = ConsoleSocket(str(tmp_path))
+    flags, text = {
+        "detach-without-socket": (["-d", "-t"], "no --console-socket was given"),
+        "socket-without-tty": (["-d", "--console-socket", cs.path],
+                               "--console-socket needs process.terminal"),
+        "socket-in-foreground": (["-t", "--console-socket", cs.path],
+                                 "--console-socket needs a detached container"),
     }[case]
-    p = subprocess.run(rt.argv("exec", *flags, sleeper, "true"), stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=60)
+    try:
+        p = subprocess.run(rt.argv("exec", *flags, sleeper, "true"), stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        cs.close()
     assert p.returncode != 0
+    if rt.name == "arca":
+        assert text in p.stderr, p.stderr
     assert rt.cmd("exec", sleeper, "true").returncode == 0  # the container is unharmed
 
 

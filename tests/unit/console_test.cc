@@ -88,7 +88,8 @@ TEST(FdPassing, PlainMessagesAndEndOfFile) {
   auto [a, b] = SocketPair(SOCK_SEQPACKET);
   ASSERT_EQ(write(a.get(), "hi", 2), 2);
   char buf[16];
-  UniqueFd got(-1);
+  UniqueFd got(open("/dev/null", O_RDONLY | O_CLOEXEC));  // a plain message clears it
+  ASSERT_TRUE(got.valid());
   auto n = linux_sys::receive_fd(b.get(), buf, sizeof buf, &got);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 2u);
