@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/log.h"
 #include "cgroups/recorded.h"
 #include "cgroups/systemd_manager.h"
 #include "linux/syscalls.h"
@@ -45,9 +46,19 @@ void signal_cgroup(const state::Record& record, int sig, pid_t except) {
   }
 }
 
+namespace {
+void thaw_if_frozen(const state::Record& record) {
+  // A frozen (paused) task acts on SIGKILL only once thawed (cgroup v1 freezer).
+  if (auto it = record.extra.find("cgroup"); it != record.extra.end()) {
+    if (cgroups::recorded_frozen(*it)) (void)cgroups::freeze_recorded(*it, false);
+  }
+}
+}  // namespace
+
 Status signal_init(const state::Record& record, int sig) {
   ARCA_ASSIGN(UniqueFd fd, open_init(record));
   if (linux_sys::pidfd_send_signal(fd.get(), sig) != 0) return Error::os("signal init");
+  if (sig == SIGKILL) thaw_if_frozen(record);
   return {};
 }
 
@@ -70,12 +81,17 @@ Status signal_all(const state::Record& record, int sig) {
   if (linux_sys::pidfd_send_signal(init.get(), sig) != 0 && errno != ESRCH) {
     return Error::os("signal init");
   }
+  if (sig == SIGKILL) thaw_if_frozen(record);
   return {};
 }
 
 Status destroy_cgroups(const state::Record& record) {
   if (auto unit = record.extra.find("systemd_unit"); unit != record.extra.end()) {
-    ARCA_TRY(cgroups::stop_systemd_unit(unit->get<std::string>()));
+    // systemd unreachable must not make the container undeletable: warn, and remove the
+    // directories below (an rmdir of a cgroup that still has processes fails anyway).
+    if (auto s = cgroups::stop_systemd_unit(unit->get<std::string>()); !s) {
+      log::warn("systemd unit " + quote(unit->get<std::string>()) + ": " + s.error().render());
+    }
   }
   auto it = record.extra.find("cgroup");
   if (it == record.extra.end()) return {};
@@ -84,18 +100,10 @@ Status destroy_cgroups(const state::Record& record) {
   return {};
 }
 
-void thaw_if_frozen(const state::Record& record) {
-  // A frozen (paused) task acts on SIGKILL only once thawed (cgroup v1 freezer).
-  if (auto it = record.extra.find("cgroup"); it != record.extra.end()) {
-    if (cgroups::recorded_frozen(*it)) (void)cgroups::freeze_recorded(*it, false);
-  }
-}
-
 Status kill_and_wait(const state::Record& record) {
   auto init = open_init(record);
   if (!init) return {};  // already gone
   ARCA_TRY(signal_all(record, SIGKILL));
-  thaw_if_frozen(record);
   return linux_sys::wait_pidfd_exit(init->get());
 }
 

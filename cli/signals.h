@@ -19,11 +19,9 @@ Status signal_init(const state::Record& record, int sig);
 // effort; no cgroup recorded: nothing to do).
 void signal_cgroup(const state::Record& record, int sig, pid_t except = 0);
 // Sends `sig` to every process in the init's pid namespace (when it has its own) and in
-// the container's recorded cgroup, init last.
+// the container's recorded cgroup, init last. SIGKILL (here and in signal_init) also thaws
+// a frozen container, as runc does: a frozen task dies only once thawed.
 Status signal_all(const state::Record& record, int sig);
-// Thaws the container's cgroup when it is frozen (best effort): a frozen cgroup v1 task
-// acts on SIGKILL only once thawed.
-void thaw_if_frozen(const state::Record& record);
 // SIGKILLs everything of the container and waits until the init is gone.
 Status kill_and_wait(const state::Record& record);
 // Removes the cgroups recorded in `record` (none recorded: nothing to do). Call once the

@@ -32,10 +32,8 @@ Result<int> kill_container(const Globals& g, const KillOptions& o) {
     if (sent.error().code() == ESRCH) return Error::invalid("container is not running");
     return std::move(sent).error();
   }
-  // As runc: SIGKILL to a paused container thaws it, or nothing dies until a resume
-  // (Podman's `rm -f` and containerd's kill of a paused task send only this). Other
-  // signals stay pending until the container is resumed.
-  if (c.status == state::Status::paused && sig == SIGKILL) thaw_if_frozen(c.record);
+  // SIGKILL thawed a paused container (signals.h), as Podman's `rm -f` and containerd's
+  // kill of a paused task need; other signals stay pending until it is resumed.
   return 0;
 }
 

@@ -61,6 +61,9 @@ Result<UniqueFd> load(const std::vector<bpf_insn>& program) {
   }
   if (fd >= 0) return UniqueFd(fd);
   int err = errno;
+  // Only the verifier's EINVAL has a log worth a second load (64 KiB of it); EPERM
+  // (no CAP_BPF: handled by the caller as best effort) and the rest do not.
+  if (err != EINVAL) return Error(err, "load eBPF device program");
   std::string log;
   int again = load_once(program, &log);
   if (again >= 0) return UniqueFd(again);  // passed with a log: a transient failure

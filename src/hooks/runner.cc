@@ -243,8 +243,14 @@ Status run_hook(const spec::Hook& hook, const std::string& input,
   }
   c.stdin_write = std::move(in.write);
   c.output_read = std::move(out.read);
-  ARCA_TRY(set_nonblocking(c.stdin_write.get()));
-  ARCA_TRY(set_nonblocking(c.output_read.get()));
+  if (auto s = set_nonblocking(c.stdin_write.get());
+      !s || !(s = set_nonblocking(c.output_read.get()))) {
+    // The hook runs already: it must not outlive the error.
+    linux_sys::pidfd_send_signal(c.pidfd.get(), SIGKILL);
+    while (waitpid(c.pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return std::move(s).error();
+  }
   int64_t deadline = hook.timeout ? now_ms() + int64_t{*hook.timeout} * 1000 : -1;
   std::string output;
   bool exited = feed_and_wait(c, input, deadline, output);

@@ -342,3 +342,22 @@ def test_a_failing_systemd_is_one_line_and_leaves_nothing(rt, make_bundle, fake_
     assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
     assert not os.path.exists(os.path.join(rt.root, cid))
     # arca moved itself back before the unit was stopped: it was not killed (rc 1 above).
+
+
+def test_delete_without_systemd_warns_and_leaves_nothing(rt, make_bundle, fake_systemd):
+    # systemd gone (or its bus) after create: delete still removes the container, with a
+    # warning naming the unit, instead of failing on it forever.
+    fake = fake_systemd()
+    cid = new_id()
+    unit = f"arca-{cid}.scope"
+    b = systemd_bundle(make_bundle, f"{fake.slice}:arca:{cid}", {"pids": {"limit": 50}})
+    rt.track(cid)
+    rc, stderr = create(rt, fake, cid, b)
+    assert rc == 0, stderr
+    fake.fake.kill()
+    fake.fake.wait()
+    p = rt.cmd("delete", "--force", cid, env=fake.env())
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.startswith(f'arca: warning: systemd unit "{unit}": '), p.stderr
+    assert [d for d in fake.scope_dirs(unit) if os.path.exists(d)] == []
+    assert not os.path.exists(os.path.join(rt.root, cid))
