@@ -138,7 +138,7 @@ Result<CacheEntry> Cache::add(const std::string& key,
     ARCA_ASSIGN(json meta, fill(rootfs.get()));
     meta["key"] = key;
     meta["created"] = state::now_rfc3339();
-    ARCA_TRY(write_file_at(work.get(), "image.json", meta.dump(2) + "\n", 0644));
+    ARCA_TRY(state::write_at_atomic(work.get(), "image.json", meta.dump(2) + "\n", 0644));
     ARCA_ASSIGN(UniqueFd sha, subdir(fd_.get(), "sha256", dir_ + "/sha256"));
     // The one step that makes the entry exist: before it there is no entry, after it a
     // whole one.
@@ -174,7 +174,7 @@ void Cache::remember(const std::string& source, const std::string& image, const 
   auto dir = subdir(fd_.get(), "sources", dir_ + "/sources");
   if (!dir) return;  // only an optimisation
   json j = {{"source", source}, {"image", image}, {"stat", stat_json(st)}, {"key", key}};
-  (void)write_file_at(dir->get(), source_file(source, image), j.dump() + "\n", 0600);
+  (void)state::write_at_atomic(dir->get(), source_file(source, image), j.dump() + "\n", 0600);
 }
 
 Result<std::vector<CacheEntry>> Cache::list() const {

@@ -57,19 +57,6 @@ Status write_all(int fd, const void* data, size_t size, const std::string& what)
   return {};
 }
 
-Status write_file_at(int dir_fd, const std::string& name, const std::string& content, mode_t mode) {
-  std::string temp = "." + name + ".tmp-" + std::to_string(getpid());
-  UniqueFd fd(
-      openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
-  if (!fd.valid()) return Error::os("create " + quote(name));
-  auto written = write_all(fd.get(), content.data(), content.size(), quote(name));
-  if (written && renameat(dir_fd, temp.c_str(), dir_fd, name.c_str()) != 0) {
-    written = Error::os("rename " + quote(temp) + " to " + quote(name));
-  }
-  if (!written) unlinkat(dir_fd, temp.c_str(), 0);
-  return written;
-}
-
 Status create_file_at(int dir_fd, const std::string& name, const std::string& content,
                       mode_t mode) {
   UniqueFd fd(

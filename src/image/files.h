@@ -15,9 +15,6 @@ namespace arca::image {
 // last directory opened O_DIRECTORY.
 Result<UniqueFd> make_dirs(const std::string& path, mode_t mode);
 
-// Writes dir_fd/name atomically (a temp file renamed over it).
-Status write_file_at(int dir_fd, const std::string& name, const std::string& content, mode_t mode);
-
 // Creates dir_fd/name, which must not exist yet, with `content` (for files in a directory
 // nobody else writes to: no temp file and rename needed).
 Status create_file_at(int dir_fd, const std::string& name, const std::string& content, mode_t mode);

@@ -83,6 +83,10 @@ Result<std::vector<std::string>> list_ids(const std::string& root);
 
 // Writes `content` to `path` atomically (temp file in the same dir + rename).
 arca::Status write_file_atomic(const std::string& path, const std::string& content, mode_t mode);
+// The same for dir_fd/name: a fresh O_EXCL temp file (mode set regardless of the umask),
+// then renameat() over the name; the temp file is removed on failure.
+arca::Status write_at_atomic(int dir_fd, const std::string& name, const std::string& content,
+                             mode_t mode);
 
 // The current UTC time as RFC 3339 with nanoseconds: "2026-11-29T18:54:10.123456789Z".
 std::string now_rfc3339();

@@ -40,6 +40,21 @@ arca::Status write_all(int fd, const std::string& content) {
   return {};
 }
 
+// An empty root would turn "<root>/<id>" into "/<id>", outside any state root.
+arca::Status check_root_and_id(const std::string& root, const std::string& id) {
+  if (root.empty()) return Error::invalid("state root must not be empty");
+  return validate_id(id);
+}
+
+Result<UniqueFd> open_dir(const std::string& path) {
+  // O_NOFOLLOW: the state dir itself must not be a symlink planted under the root.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return Error::os("open state dir " + quote(path));
+  return fd;
+}
+
+}  // namespace
+
 // Writes `content` to dir/name via a fresh temp file and renameat(), so readers see the
 // old or the new content, never a torn file. No fsync: the state lives on tmpfs.
 arca::Status write_at_atomic(int dir_fd, const std::string& name, const std::string& content,
@@ -70,21 +85,6 @@ arca::Status write_at_atomic(int dir_fd, const std::string& name, const std::str
   if (!result) ::unlinkat(dir_fd, temp.c_str(), 0);
   return result;
 }
-
-// An empty root would turn "<root>/<id>" into "/<id>", outside any state root.
-arca::Status check_root_and_id(const std::string& root, const std::string& id) {
-  if (root.empty()) return Error::invalid("state root must not be empty");
-  return validate_id(id);
-}
-
-Result<UniqueFd> open_dir(const std::string& path) {
-  // O_NOFOLLOW: the state dir itself must not be a symlink planted under the root.
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) return Error::os("open state dir " + quote(path));
-  return fd;
-}
-
-}  // namespace
 
 Result<StateDir> StateDir::create(const std::string& root, const std::string& id) {
   ARCA_TRY(check_root_and_id(root, id));
