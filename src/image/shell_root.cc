@@ -56,7 +56,7 @@ Result<ShellRoot> ShellRoot::create(const std::string& shells_dir, const std::st
   }
   if (auto s = create_file_at(r.dir_.get(), kStateRootFile, state_root, 0600); !s) {
     (void)r.remove();
-    return std::move(s).error();
+    return std::move(s).error().context("shell scratch dir " + quote(r.path_));
   }
   return r;
 }
@@ -101,7 +101,9 @@ std::set<std::string> ShellRoot::images_in_use(const std::string& shells_dir) {
 }
 
 Status ShellRoot::pin_image(const std::string& key) {
-  return create_file_at(dir_.get(), kImageFile, key, 0600);
+  auto s = create_file_at(dir_.get(), kImageFile, key, 0600);
+  if (!s) return std::move(s).error().context("shell scratch dir " + quote(path_));
+  return s;
 }
 
 std::string ShellRoot::state_root() const {
