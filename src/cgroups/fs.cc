@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "base/text.h"
@@ -180,7 +180,8 @@ Status CgroupFs::remove_tree(const std::string& dir) const {
 Result<std::vector<pid_t>> CgroupFs::procs(const std::string& dir) const {
   std::vector<pid_t> out;
   ARCA_ASSIGN(std::string text, read(dir, "cgroup.procs"));
-  for (const std::string& word : text::words(text)) out.push_back(static_cast<pid_t>(atol(word.c_str())));
+  for (const std::string& word : text::words(text))
+    out.push_back(static_cast<pid_t>(atol(word.c_str())));
   std::vector<std::string> dirs, files;
   ARCA_TRY(list(dir, &dirs, &files));
   for (const auto& d : dirs) {
@@ -190,6 +191,18 @@ Result<std::vector<pid_t>> CgroupFs::procs(const std::string& dir) const {
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+Status CgroupFs::enable_controller(const std::string& at, const std::string& controller) const {
+  ARCA_ASSIGN(std::string enabled, read(at, "cgroup.subtree_control"));
+  auto words = text::words(enabled);
+  if (std::find(words.begin(), words.end(), controller) != words.end()) return {};
+  if (!imitation_) return write(at, "cgroup.subtree_control", "+" + controller);
+  words.push_back(controller);
+  std::sort(words.begin(), words.end());  // a stable order for the tests that read it
+  std::string all;
+  for (const auto& w : words) all += (all.empty() ? "" : " ") + w;
+  return write(at, "cgroup.subtree_control", all);
 }
 
 }  // namespace arca::cgroups

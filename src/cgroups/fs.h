@@ -31,6 +31,9 @@ class CgroupFs {
   bool exists(const std::string& path) const;
   // Removes `dir` and its sub-cgroups bottom-up (rmdir, retried while busy). Absent is ok.
   Status remove_tree(const std::string& dir) const;
+  // cgroup2: adds `controller` to at/cgroup.subtree_control unless it is there (an
+  // imitation tree is written the whole set, as the kernel shows it on read).
+  Status enable_controller(const std::string& at, const std::string& controller) const;
   // The pids in dir/cgroup.procs and in every sub-cgroup's, sorted and unique.
   Result<std::vector<pid_t>> procs(const std::string& dir) const;
 

@@ -239,7 +239,9 @@ class V1Manager : public Manager {
     const Dir* u = unified();
     if (u == nullptr || find(controller) != nullptr) return false;
     auto offered = fs_.read(u->base, "cgroup.controllers");
-    return offered && has_word(*offered, controller);
+    if (!offered) return false;
+    auto all = text::words(*offered);
+    return std::find(all.begin(), all.end(), controller) != all.end();
   }
 
   // A hybrid host may keep a controller in its cgroup2 tree instead of a v1 hierarchy (this
@@ -264,33 +266,16 @@ class V1Manager : public Manager {
       std::string at = u->base;
       for (const auto& part : text::split(u->path, '/')) {
         if (part.empty()) continue;
-        ARCA_TRY(enable_in(at, w.controller));
+        if (auto s = fs_.enable_controller(at, w.controller); !s) {
+          return std::move(s).error().context("enable cgroup v2 controller " + quote(w.controller) +
+                                              " (hybrid host)");
+        }
         at += "/" + part;
       }
       Status s = fs_.write(u->full(), w.file, w.value);
       if (!s) return std::move(s).error().context("cgroup v2 (hybrid host)");
     }
     return {};
-  }
-
-  Status enable_in(const std::string& at, const std::string& controller) const {
-    ARCA_ASSIGN(std::string enabled, fs_.read(at, "cgroup.subtree_control"));
-    if (has_word(enabled, controller)) return {};
-    // The kernel reads back the whole set; a plain file must be given it.
-    std::string value = fs_.imitation() ? trim(enabled) + (trim(enabled).empty() ? "" : " ") +
-                                              controller
-                                        : "+" + controller;
-    Status s = fs_.write(at, "cgroup.subtree_control", value);
-    if (!s) {
-      return std::move(s).error().context("enable cgroup v2 controller " + quote(controller) +
-                                          " (hybrid host)");
-    }
-    return {};
-  }
-
-  static bool has_word(const std::string& words, const std::string& word) {
-    auto all = text::words(words);
-    return std::find(all.begin(), all.end(), word) != all.end();
   }
 
   static bool unwritable(const Error& e) {

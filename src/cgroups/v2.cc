@@ -51,9 +51,10 @@ class V2Manager : public Manager {
     // imitation tree has no kernel behind it to attach to.
     if (resources.devices && !fs_.imitation()) {
       ARCA_ASSIGN(UniqueFd fd, open_v2_dir());
-      Status s = install_device_program(fd.get(), device_program(device_policy(*resources.devices)));
-      if (!s && resources.devices_best_effort && (s.error().code() == EPERM ||
-                                                  s.error().code() == EACCES)) {
+      Status s =
+          install_device_program(fd.get(), device_program(device_policy(*resources.devices)));
+      if (!s && resources.devices_best_effort &&
+          (s.error().code() == EPERM || s.error().code() == EACCES)) {
         // No eBPF for us (a nested container without CAP_BPF, say): the config asked for
         // no device rules, so go on without runc's defaults.
         log::debug("cgroup v2: default device rules not applied: " + s.error().render());
@@ -130,19 +131,9 @@ class V2Manager : public Manager {
       if (procs && procs->find_first_not_of(" \n") != std::string::npos) return {};
     }
     ARCA_ASSIGN(std::string offered, fs_.read(at, "cgroup.controllers"));
-    ARCA_ASSIGN(std::string enabled_text, fs_.read(at, "cgroup.subtree_control"));
-    std::set<std::string> enabled = words(enabled_text);
     for (const auto& c : words(offered)) {
-      if (enabled.count(c) > 0) continue;
-      if (fs_.imitation()) {
-        // The kernel shows the whole set on read; imitate it.
-        enabled.insert(c);
-        std::string all;
-        for (const auto& e : enabled) all += (all.empty() ? "" : " ") + e;
-        ARCA_TRY(fs_.write(at, "cgroup.subtree_control", all));
-      } else {
-        (void)fs_.write(at, "cgroup.subtree_control", "+" + c);
-      }
+      Status s = fs_.enable_controller(at, c);
+      if (!s && fs_.imitation()) return s;  // on a kernel, best effort (see above)
     }
     return {};
   }
