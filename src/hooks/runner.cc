@@ -71,11 +71,7 @@ class IgnoreSigpipe {
                             int report) {
   sigset_t none;
   sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);  // KILL/STOP: EINVAL
+  (void)linux_sys::reset_signals(none);
   // Above stdio first, so that dup2 onto 0-2 cannot clobber a pipe end sitting there.
   in = fcntl(in, F_DUPFD_CLOEXEC, 3);
   out = fcntl(out, F_DUPFD_CLOEXEC, 3);

@@ -1,6 +1,7 @@
 // Thin wrappers over the syscalls glibc 2.36 does not wrap, and small file helpers.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -19,6 +20,10 @@ Result<UniqueFd> pidfd_open(pid_t pid);
 int pidfd_send_signal(int pidfd, int sig);
 // Blocks until the process behind the pidfd has exited (it need not be our child).
 Status wait_pidfd_exit(int pidfd);
+// Every signal's disposition back to SIG_DFL and the mask to `mask`: what a process
+// arca forks must have before it runs someone else's code (execve keeps SIG_IGN, and a
+// caller that ignores SIGPIPE would pass that on).
+Status reset_signals(const sigset_t& mask);
 
 // setns on the namespace file at `path`; `nstype` is the CLONE_NEW* flag (0: any).
 Status setns_path(const std::string& path, int nstype, const std::string& type_name);

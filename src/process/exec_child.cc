@@ -114,7 +114,7 @@ void run_exec_child(const ExecChildOptions& o) {
   guard_child(*o.channel);
   // Into the container's cgroups before anything else: nothing below runs outside them.
   check(*o.channel, cgroups::join_by_tasks_fds(o.cgroup_tasks, o.cgroup_task_count));
-  check(*o.channel, steps::reset_signals(o.original_mask));
+  check(*o.channel, linux_sys::reset_signals(o.original_mask));
   int sync_fd = o.channel->fd();
   int pidfd = o.init_pidfd;
   check(*o.channel, close_host_fds(o.preserve_fds, &sync_fd, &pidfd));

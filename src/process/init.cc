@@ -141,7 +141,7 @@ void run_init(const InitOptions& options) {
   // A session of its own, as runc's init: the caller's terminal is not the container's,
   // and with process.terminal the pty can become its controlling terminal.
   if (setsid() < 0) fail(channel, Error::os("setsid"));
-  check(channel, steps::reset_signals(options.original_mask));
+  check(channel, linux_sys::reset_signals(options.original_mask));
   // Before anyone can learn our pid (state.json is written after kReady): a TERM that
   // `kill` sends right after `create` returns must find the handler in place.
   exit_on_termination_signals();

@@ -24,20 +24,6 @@
 
 namespace arca::process::steps {
 
-Status reset_signals(const sigset_t& original_mask) {
-  // The container must not inherit arca's handlers or ignored signals (a caller that
-  // ignores SIGPIPE would otherwise pass that on); execve keeps SIG_IGN.
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    sigaction(sig, &dfl, nullptr);  // EINVAL for the reserved RT signals is expected
-  }
-  if (sigprocmask(SIG_SETMASK, &original_mask, nullptr) != 0) return Error::os("sigprocmask");
-  return {};
-}
-
 Status wait_for_id_maps(const SyncChannel& channel) {
   ARCA_TRY(channel.send({MsgType::kMapsRequest, 0, 0, {}}));
   ARCA_ASSIGN(Message reply, channel.receive());

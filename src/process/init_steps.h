@@ -13,7 +13,6 @@
 
 namespace arca::process::steps {
 
-Status reset_signals(const sigset_t& original_mask);
 // In a new user namespace: ask the parent to write the id maps, then become root in it.
 Status wait_for_id_maps(const SyncChannel& channel);
 Status become_root_in_userns();
