@@ -28,7 +28,7 @@ Result<Connection> connect_systemd(const SystemdBus& bus) {
     match.body = {Value::string(
         "type='signal',sender='org.freedesktop.systemd1',path='/org/freedesktop/systemd1',"
         "interface='org.freedesktop.systemd1.Manager',member='JobRemoved'")};
-    ARCA_TRY(c.call(std::move(match), dbus::now_ms() + bus.timeout_ms));
+    ARCA_TRY(c.call(std::move(match), now_ms() + bus.timeout_ms));
   }
   return c;
 }
@@ -54,7 +54,7 @@ Status wait_job(Connection& c, const std::string& job, int64_t deadline) {
 // whether systemd took the call, i.e. whether there is now something to undo.
 Status run_job(const std::string& member, std::vector<Value> body, bool* accepted) {
   SystemdBus bus = systemd_bus();
-  int64_t deadline = dbus::now_ms() + bus.timeout_ms;
+  int64_t deadline = now_ms() + bus.timeout_ms;
   ARCA_ASSIGN(Connection c, connect_systemd(bus));
   auto reply = c.call(manager_call(member, std::move(body)), deadline);
   if (!reply && member == "StopUnit" &&
@@ -72,7 +72,7 @@ Status run_job(const std::string& member, std::vector<Value> body, bool* accepte
 // Where systemd put `unit`: GetUnit, then its Scope's ControlGroup property.
 Result<std::string> control_group(const std::string& unit) {
   SystemdBus bus = systemd_bus();
-  int64_t deadline = dbus::now_ms() + bus.timeout_ms;
+  int64_t deadline = now_ms() + bus.timeout_ms;
   ARCA_ASSIGN(Connection c, connect_systemd(bus));
   ARCA_ASSIGN(Message unit_reply, c.call(manager_call("GetUnit", {Value::string(unit)}), deadline));
   ARCA_ASSIGN(std::string object, unit_object_path(unit_reply));

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "base/clock.h"
 #include "base/unique_fd.h"
 #include "console/pty.h"
 #include "console/raw_mode.h"
@@ -95,12 +96,6 @@ int unread_input(int master) {
 // The EOF goes only after the container has read the input before it: in the line
 // discipline of a canonical-mode pty it would otherwise turn into an empty line that a
 // program switching to raw mode (a shell's line editor) never sees as end-of-file.
-int64_t now_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 constexpr int kEofResendMs = 200;
 
 void send_eof_when_read(Relay& r) {

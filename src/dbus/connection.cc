@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/clock.h"
 #include "linux/fd_passing.h"
 
 namespace arca::dbus {
@@ -62,12 +63,6 @@ std::string hex(const std::string& s) {
 }
 
 }  // namespace
-
-int64_t now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 Result<std::string> socket_path(const std::string& address) {
   if (!address.empty() && address[0] == '/') return address;

@@ -10,6 +10,7 @@
 #include <deque>
 #include <string>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "dbus/wire.h"
@@ -19,9 +20,6 @@ namespace arca::dbus {
 // The socket path of a D-Bus address: "unix:path=/x" (the first such entry of a ';' list)
 // or a bare absolute path. Abstract and tcp addresses are not supported.
 Result<std::string> socket_path(const std::string& address);
-
-// CLOCK_MONOTONIC milliseconds, for deadlines.
-int64_t now_ms();
 
 class Connection {
  public:

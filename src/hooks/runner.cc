@@ -12,6 +12,7 @@
 #include <ctime>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "linux/syscalls.h"
 
@@ -110,12 +111,6 @@ Result<pid_t> fork_with_pidfd(UniqueFd& pidfd) {
   }
   pidfd = std::move(opened).value();
   return child;
-}
-
-int64_t now_ms() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 void keep_tail(std::string& kept, const char* data, size_t n) {
